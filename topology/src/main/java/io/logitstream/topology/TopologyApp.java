@@ -1,0 +1,117 @@
+package io.logitstream.topology;
+
+import io.logitstream.registry.RestSchemaRegistryClient;
+import io.logitstream.registry.SchemaRegistryClient;
+import io.logitstream.topology.route.AdminTopicCreator;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the routing topology with exactly-once processing. Creates the topics it reads and writes
+ * (and the request topics of the configured models) before starting, so a fresh cluster works.
+ */
+public final class TopologyApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TopologyApp.class);
+
+    private final TopologyConfig config;
+    private final AdminTopicCreator topicCreator;
+    private final KafkaStreams streams;
+    private final CountDownLatch running = new CountDownLatch(1);
+
+    public TopologyApp(TopologyConfig config) {
+        this.config = config;
+        Properties props = new Properties();
+        props.putAll(config.streamsProperties());
+        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        this.topicCreator = new AdminTopicCreator(Admin.create(adminProps(props)),
+                config.requestTopicPartitions(), config.requestTopicReplication());
+        SchemaRegistryClient registry = new RestSchemaRegistryClient(config.registryUrl());
+        Topology topology = new PromptRoutingTopology(config.topics(), config.servedModels(),
+                config.dedupeRetention(), registry, topicCreator).build();
+        log.debug("Topology:\n{}", topology.describe());
+        this.streams = new KafkaStreams(topology, props);
+        // A failure of one record that is not the record's fault (registry down, broker hiccup) must
+        // not end routing: replace the thread; exactly-once makes the retry safe.
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("Stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            log.info("Topology state {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                running.countDown();
+            }
+        });
+    }
+
+    /** Creates the topics and starts processing; returns at once. */
+    public TopologyApp start() {
+        var topics = config.topics();
+        for (String topic : new String[] {topics.prompts(), topics.results(), topics.tokens(), topics.deadLetters()}) {
+            topicCreator.ensure(topic);
+        }
+        config.servedModels().forEach(model -> topicCreator.ensure(topics.requestsFor(model)));
+        log.info("Starting topology {}: {} -> {}<model> (models: {}), errors -> {} / {}",
+                config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG), topics.prompts(),
+                topics.requestsPrefix(), config.servedModels().isEmpty() ? "any" : config.servedModels(),
+                topics.deadLetters(), topics.results());
+        streams.start();
+        return this;
+    }
+
+    /** Blocks until the streams client is RUNNING or the timeout passes. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Blocks until the application stops (after {@link #close()} or a fatal error). */
+    public void awaitTermination() throws InterruptedException {
+        running.await();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        topicCreator.close();
+        running.countDown();
+        log.info("Topology stopped");
+    }
+
+    private static Properties adminProps(Properties streamsProps) {
+        Properties admin = new Properties();
+        for (String key : streamsProps.stringPropertyNames()) {
+            if (key.startsWith("security.") || key.startsWith("sasl.") || key.startsWith("ssl.")
+                    || key.equals("bootstrap.servers") || key.equals("client.dns.lookup")) {
+                admin.put(key, streamsProps.getProperty(key));
+            }
+        }
+        admin.putIfAbsent("client.id", "logitstream-topology-admin");
+        return admin;
+    }
+
+    /** Waits up to {@code seconds} for a clean stop; used by the shutdown hook. */
+    boolean awaitStopped(long seconds) throws InterruptedException {
+        return running.await(seconds, TimeUnit.SECONDS);
+    }
+}

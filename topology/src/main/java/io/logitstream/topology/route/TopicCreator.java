@@ -1,0 +1,8 @@
+package io.logitstream.topology.route;
+
+/** Makes sure a topic exists before records are written to it. */
+@FunctionalInterface
+public interface TopicCreator {
+
+    void ensure(String topic);
+}
