@@ -19,6 +19,8 @@ public final class ErrorCodes {
     public static final String CONTEXT_LENGTH_EXCEEDED = "CONTEXT_LENGTH_EXCEEDED";
     /** The worker cannot do what was asked (e.g. a task or option it does not implement yet). */
     public static final String UNSUPPORTED = "UNSUPPORTED";
+    /** The input does not fit this model (e.g. a token id outside its vocabulary). */
+    public static final String INVALID_INPUT = "INVALID_INPUT";
     /** The model has no chat template but chat messages were sent. */
     public static final String NO_CHAT_TEMPLATE = "NO_CHAT_TEMPLATE";
     /** The engine failed while computing; the message has the cause. */

@@ -11,7 +11,7 @@ import io.logitstream.topology.route.DedupeProcessor;
 import io.logitstream.topology.route.InspectProcessor;
 import io.logitstream.topology.route.Inspection;
 import io.logitstream.topology.route.RequestTopics;
-import io.logitstream.topology.route.TopicCreator;
+import io.logitstream.contract.TopicCreator;
 import io.logitstream.topology.validate.RequestValidator;
 import java.time.Duration;
 import java.util.Map;

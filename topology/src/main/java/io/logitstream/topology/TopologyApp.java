@@ -2,11 +2,10 @@ package io.logitstream.topology;
 
 import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.registry.SchemaRegistryClient;
-import io.logitstream.topology.route.AdminTopicCreator;
+import io.logitstream.contract.AdminTopicCreator;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -110,8 +109,4 @@ public final class TopologyApp implements AutoCloseable {
         return admin;
     }
 
-    /** Waits up to {@code seconds} for a clean stop; used by the shutdown hook. */
-    boolean awaitStopped(long seconds) throws InterruptedException {
-        return running.await(seconds, TimeUnit.SECONDS);
-    }
 }

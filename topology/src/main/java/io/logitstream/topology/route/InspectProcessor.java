@@ -1,12 +1,12 @@
 package io.logitstream.topology.route;
 
+import io.logitstream.contract.DeadLetters;
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.ErrorInfo;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ResultStatus;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.serde.RecordDecodeException;
-import io.logitstream.topology.dlq.DeadLetters;
 import io.logitstream.topology.validate.RequestValidator;
 import io.logitstream.topology.validate.Validation;
 import java.nio.charset.StandardCharsets;
@@ -102,8 +102,10 @@ public final class InspectProcessor implements FixedKeyProcessor<byte[], byte[],
             String code, String message, String requestId) {
         log.warn("Dead-lettering {}-{}@{} ({}, {}): {}", source.topic(), source.partition(), source.offset(),
                 stage, code, message);
-        return new Inspection.Rejected(DeadLetters.of(source, record.timestamp(), record.key(), record.value(),
-                record.headers(), stage, code, message, requestId, context.applicationId()));
+        return new Inspection.Rejected(DeadLetters.of(
+                new DeadLetters.Source(source.topic(), source.partition(), source.offset(), record.timestamp()),
+                record.key(), record.value(), record.headers(),
+                new DeadLetters.Failure(stage, code, message, requestId, context.applicationId())));
     }
 
     private ScoringResult unknownModel(PromptRequest request) {

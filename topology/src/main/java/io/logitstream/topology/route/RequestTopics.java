@@ -1,5 +1,6 @@
 package io.logitstream.topology.route;
 
+import io.logitstream.contract.TopicCreator;
 import io.logitstream.contract.Topics;
 import io.logitstream.schema.PromptRequest;
 import org.apache.kafka.streams.processor.RecordContext;

@@ -1,4 +1,4 @@
-package io.logitstream.topology.route;
+package io.logitstream.contract;
 
 import java.util.List;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.logitstream.topology.dlq;
+package io.logitstream.contract;
 
 import io.logitstream.schema.DeadLetter;
 import java.nio.ByteBuffer;
@@ -6,30 +6,39 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
-/** Builds dead letters that keep everything needed to inspect, fix and replay the record. */
+/**
+ * Builds dead letters that keep everything needed to inspect, fix and replay a record: its bytes,
+ * headers and coordinates, where it failed and why.
+ */
 public final class DeadLetters {
 
     private DeadLetters() {
     }
 
-    public static DeadLetter of(RecordMetadata source, long timestamp, byte[] key, byte[] value, Headers headers,
-            String stage, String errorCode, String errorMessage, String requestId, String application) {
+    /** Where the record came from. */
+    public record Source(String topic, int partition, long offset, long timestamp) {
+    }
+
+    /** Why and where it was given up on. */
+    public record Failure(String stage, String errorCode, String message, String requestId, String application) {
+    }
+
+    public static DeadLetter of(Source source, byte[] key, byte[] value, Headers headers, Failure failure) {
         return DeadLetter.newBuilder()
                 .setSourceTopic(source.topic())
                 .setSourcePartition(source.partition())
                 .setSourceOffset(source.offset())
-                .setSourceTimestampMs(timestamp)
+                .setSourceTimestampMs(source.timestamp())
                 .setKey(key == null ? null : ByteBuffer.wrap(key))
                 .setValue(value == null ? null : ByteBuffer.wrap(value))
                 .setHeaders(headersOf(headers))
-                .setStage(stage)
-                .setErrorCode(errorCode)
-                .setErrorMessage(errorMessage)
-                .setRequestId(requestId)
+                .setStage(failure.stage())
+                .setErrorCode(failure.errorCode())
+                .setErrorMessage(failure.message())
+                .setRequestId(failure.requestId())
                 .setFailedAtMs(System.currentTimeMillis())
-                .setApplication(application)
+                .setApplication(failure.application())
                 .build();
     }
 

@@ -1,4 +1,4 @@
-package io.logitstream.topology.route;
+package io.logitstream.contract;
 
 /** Makes sure a topic exists before records are written to it. */
 @FunctionalInterface
