@@ -1,0 +1,23 @@
+package io.logitstream.worker.cli;
+
+import io.logitstream.worker.engine.DeviceSelector;
+import io.logitstream.worker.engine.LoadedModel;
+import io.logitstream.worker.engine.ModelLoader;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --model DIR [--device cpu|gpu|auto]}: which checkpoint to load and where. */
+public final class ModelSelection {
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Hugging Face checkpoint folder (config.json, *.safetensors, tokenizer.json).")
+    Path modelDir;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu (default), gpu, gpu:N or auto.")
+    String device;
+
+    public LoadedModel load() {
+        return ModelLoader.load(modelDir, null, DeviceSelector.resolve(device));
+    }
+}

@@ -1,0 +1,38 @@
+package io.logitstream.worker.engine;
+
+import ai.djl.ndarray.NDManager;
+import io.logitstream.worker.engine.config.ModelConfig;
+
+/**
+ * A decoder-only language model with transformers' forward semantics (see {@link ForwardInput}).
+ * One implementation per architecture; all share the layers in {@code engine.layers}.
+ *
+ * <p>Not thread-safe: a model serves one forward at a time (the worker batches requests instead).
+ */
+public interface CausalLanguageModel extends AutoCloseable {
+
+    /**
+     * Runs the model. Temporaries are freed before returning; the logits (and router logits) are
+     * attached to {@code outputManager}, which the caller closes.
+     *
+     * @throws ContextLengthExceededException when past + new tokens exceed {@link #contextLength()}
+     */
+    ForwardOutput forward(ForwardInput input, NDManager outputManager);
+
+    /** A cache sized for {@code capacityHint} positions (it grows if needed, up to the context length). */
+    KvCache newCache(int capacityHint);
+
+    ModelConfig config();
+
+    /** The most positions a sequence may use: {@code n_positions} / {@code max_position_embeddings}. */
+    int contextLength();
+
+    int vocabSize();
+
+    /** The manager that owns the weights; use {@code manager().newSubManager()} for outputs. */
+    NDManager manager();
+
+    /** Frees the weights. */
+    @Override
+    void close();
+}

@@ -1,0 +1,183 @@
+package io.logitstream.worker.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.layers.AttentionMask;
+import io.logitstream.worker.engine.layers.LayerContext;
+import io.logitstream.worker.engine.layers.RotaryEmbedding;
+import io.logitstream.worker.engine.layers.Scalars;
+import io.logitstream.worker.engine.layers.Torch;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The forward pass every decoder-only architecture shares: validate the input, derive position
+ * ids and the attention mask once, embed, run the layers, keep the last k positions, final norm,
+ * LM head, loss. An architecture supplies only the parts that differ ({@link #embed},
+ * {@link #layer}, {@link #finalNorm}, {@link #lmHead}, optionally {@link #rotary} and
+ * {@link #slidingWindow}).
+ *
+ * <p>Memory: each forward runs in a child manager of the weights' manager, and each layer in a
+ * child of that; a layer's input and temporaries are freed as soon as its output exists, so
+ * peak memory is one layer's activations, not all of them.
+ */
+public abstract class DecoderOnlyModel implements CausalLanguageModel {
+    protected final ModelConfig config;
+    protected final NDManager manager;
+    protected final Scalars scalars;
+
+    protected DecoderOnlyModel(ModelConfig config, NDManager manager) {
+        this.config = config;
+        this.manager = manager;
+        this.scalars = new Scalars(manager);
+    }
+
+    /** Token (and, for GPT-2, position) embeddings [B, T, hidden], in {@code ids}' manager. */
+    protected abstract NDArray embed(NDArray ids, NDArray positionIds);
+
+    protected abstract int numLayers();
+
+    /** Decoder layer {@code i}; returns the new hidden states in {@code hidden}'s manager. */
+    protected abstract NDArray layer(int i, NDArray hidden, LayerContext ctx);
+
+    protected abstract NDArray finalNorm(NDArray hidden);
+
+    /** Hidden [B, K, hidden] to fp32 logits [B, K, vocab]. */
+    protected abstract NDArray lmHead(NDArray hidden);
+
+    /** The rotary embedding, or null for learned absolute positions. */
+    protected RotaryEmbedding rotary() {
+        return null;
+    }
+
+    /** The attention window (Mistral), or null for full causal attention. */
+    protected Integer slidingWindow() {
+        return null;
+    }
+
+    @Override
+    public final ForwardOutput forward(ForwardInput in, NDManager outputManager) {
+        KvCache cache = in.cache();
+        int past = cache == null ? 0 : cache.length();
+        int batch = in.batchSize();
+        int t = in.length();
+        if (past + t > contextLength()) {
+            throw new ContextLengthExceededException(past + t, contextLength());
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray ids = scope.create(flatten(in.inputIds()), new Shape(batch, t));
+            long[][] positions = in.positionIds() != null ? in.positionIds()
+                    : AttentionMask.positionIds(in.attentionMask(), batch, past, t);
+            NDArray positionIds = scope.create(flatten(positions), new Shape(batch, t));
+            NDArray mask = AttentionMask.build(scope, scalars, in.attentionMask(), past, t, slidingWindow());
+            RotaryEmbedding rope = rotary();
+            LayerContext ctx = new LayerContext(mask, cache, rope == null ? null : rope.angles(positionIds));
+
+            NDArray hidden = embed(ids, positionIds);
+            for (int i = 0; i < numLayers(); i++) {
+                try (NDManager layerScope = scope.newSubManager()) {
+                    hidden.attach(layerScope);
+                    NDArray next = layer(i, hidden, ctx);
+                    next.attach(scope);
+                    hidden = next;
+                }
+            }
+            if (cache != null) {
+                cache.commit(t);
+            }
+            int keep = in.logitsToKeep();
+            if (keep > 0 && keep < t) {
+                hidden = Torch.narrow(hidden, 1, t - keep, t, scope);
+            }
+            NDArray logits = lmHead(finalNorm(hidden));
+            Float loss = in.labels() == null ? null : loss(logits, in.labels(), scope);
+            logits.attach(outputManager);
+            List<NDArray> routers = new ArrayList<>(ctx.routerLogits());
+            routers.forEach(r -> r.attach(outputManager));
+            return new ForwardOutput(logits, loss, cache, routers);
+        }
+    }
+
+    /** transformers' causal-LM loss: mean NLL of labels[:, 1:] given logits[:, :-1], ignoring -100. */
+    private static Float loss(NDArray logits, int[][] labels, NDManager scope) {
+        int batch = labels.length;
+        int t = labels[0].length;
+        if (t < 2) {
+            return Float.NaN;
+        }
+        long[] targets = new long[batch * (t - 1)];
+        float[] weights = new float[batch * (t - 1)];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 1; i < t; i++) {
+                int label = labels[b][i];
+                boolean used = label != ForwardInput.IGNORE_INDEX;
+                targets[b * (t - 1) + i - 1] = used ? label : 0;
+                weights[b * (t - 1) + i - 1] = used ? 1f : 0f;
+            }
+        }
+        NDArray shifted = Torch.narrow(logits, 1, 0, t - 1, scope);
+        NDArray logProbs = Torch.logSoftmax(shifted, -1);
+        NDArray picked = logProbs.gather(scope.create(targets, new Shape(batch, t - 1, 1)), 2)
+                .reshape(batch, t - 1);
+        NDArray w = scope.create(weights, new Shape(batch, t - 1));
+        float count = w.sum().getFloat();
+        if (count == 0f) {
+            return Float.NaN;
+        }
+        return -picked.mul(w).sum().getFloat() / count;
+    }
+
+    private static long[] flatten(int[][] rows) {
+        long[] flat = new long[rows.length * rows[0].length];
+        int k = 0;
+        for (int[] row : rows) {
+            for (int v : row) {
+                flat[k++] = v;
+            }
+        }
+        return flat;
+    }
+
+    private static long[] flatten(long[][] rows) {
+        long[] flat = new long[rows.length * rows[0].length];
+        int k = 0;
+        for (long[] row : rows) {
+            for (long v : row) {
+                flat[k++] = v;
+            }
+        }
+        return flat;
+    }
+
+    @Override
+    public KvCache newCache(int capacityHint) {
+        return new KvCache(manager, numLayers(), capacityHint, contextLength());
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public int contextLength() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

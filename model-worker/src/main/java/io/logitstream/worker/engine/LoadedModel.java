@@ -1,0 +1,112 @@
+package io.logitstream.worker.engine;
+
+import ai.djl.Device;
+import io.logitstream.worker.engine.config.GenerationDefaults;
+import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.tokenizer.ChatMessage;
+import io.logitstream.worker.engine.tokenizer.ChatTemplate;
+import io.logitstream.worker.engine.tokenizer.TextTokenizer;
+import io.logitstream.worker.engine.tokenizer.TokenizerException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything needed to serve one checkpoint: the model, its tokenizer and chat template, the
+ * generation defaults, and the provenance (name, fingerprint, device). Closing it frees the
+ * weights and the tokenizer.
+ */
+public final class LoadedModel implements AutoCloseable {
+    private final String name;
+    private final Path dir;
+    private final CausalLanguageModel model;
+    private final TextTokenizer tokenizer;
+    private final ChatTemplate chatTemplate;
+    private final GenerationDefaults generationDefaults;
+    private final ModelFingerprint fingerprint;
+    private final Device device;
+    private final long loadMillis;
+
+    LoadedModel(String name, Path dir, CausalLanguageModel model, TextTokenizer tokenizer, ChatTemplate chatTemplate,
+            GenerationDefaults generationDefaults, ModelFingerprint fingerprint, Device device, long loadMillis) {
+        this.name = name;
+        this.dir = dir;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.chatTemplate = chatTemplate;
+        this.generationDefaults = generationDefaults;
+        this.fingerprint = fingerprint;
+        this.device = device;
+        this.loadMillis = loadMillis;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public CausalLanguageModel model() {
+        return model;
+    }
+
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Optional<ChatTemplate> chatTemplate() {
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    public GenerationDefaults generationDefaults() {
+        return generationDefaults;
+    }
+
+    public ModelFingerprint fingerprint() {
+        return fingerprint;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** Wall time of {@link ModelLoader#load}, engine start excluded. */
+    public long loadMillis() {
+        return loadMillis;
+    }
+
+    /** {@code tokenizer(text)}: the model's ids for plain text, with its special tokens (BOS...). */
+    public int[] encodeText(String text) {
+        return tokenizer.encode(text);
+    }
+
+    /**
+     * {@code apply_chat_template(messages, add_generation_prompt, tokenize=True)}.
+     *
+     * @throws TokenizerException when the model has no chat template
+     */
+    public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return tokenizer.encode(renderChat(messages, addGenerationPrompt), false);
+    }
+
+    /** The chat template's text for these messages. */
+    public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (chatTemplate == null) {
+            throw new TokenizerException("model '" + name + "' has no chat_template in tokenizer_config.json;"
+                    + " send plain text or token ids instead of messages");
+        }
+        return chatTemplate.render(messages, addGenerationPrompt);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        tokenizer.close();
+    }
+}

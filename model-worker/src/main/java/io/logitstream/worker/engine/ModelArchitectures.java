@@ -1,0 +1,45 @@
+package io.logitstream.worker.engine;
+
+import ai.djl.ndarray.NDManager;
+import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.gpt2.Gpt2Model;
+import io.logitstream.worker.engine.weights.Checkpoint;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The registry of architectures by {@code config.model_type}. Adding one is one line here plus
+ * its package ({@code engine.llama}, ...), which builds itself from the shared layers.
+ */
+public final class ModelArchitectures {
+
+    /** Builds a model from its config and weights; the model owns {@code manager}. */
+    @FunctionalInterface
+    public interface Factory {
+        CausalLanguageModel load(ModelConfig config, Checkpoint weights, NDManager manager);
+    }
+
+    private static final Map<String, Factory> REGISTRY = new LinkedHashMap<>();
+
+    static {
+        REGISTRY.put(Gpt2Model.MODEL_TYPE, Gpt2Model::load);
+    }
+
+    private ModelArchitectures() {
+    }
+
+    public static Set<String> supported() {
+        return Collections.unmodifiableSet(REGISTRY.keySet());
+    }
+
+    /** The factory for a model type, or an {@link UnsupportedModelTypeException} naming the supported ones. */
+    public static Factory forType(String modelType) {
+        Factory f = REGISTRY.get(modelType);
+        if (f == null) {
+            throw new UnsupportedModelTypeException(modelType, supported());
+        }
+        return f;
+    }
+}

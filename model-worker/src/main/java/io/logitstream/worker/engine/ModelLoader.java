@@ -1,0 +1,78 @@
+package io.logitstream.worker.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.logitstream.worker.engine.config.GenerationDefaults;
+import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.tokenizer.ChatTemplate;
+import io.logitstream.worker.engine.tokenizer.TextTokenizer;
+import io.logitstream.worker.engine.weights.Checkpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads a Hugging Face checkpoint folder: reads config.json first and picks the architecture by
+ * {@code model_type} (so an unsupported model fails before any weight is touched), then the
+ * tokenizer, chat template, generation defaults, weights, and the fingerprint.
+ */
+public final class ModelLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelLoader.class);
+
+    private ModelLoader() {
+    }
+
+    /** Loads on the CPU, named after the folder. */
+    public static LoadedModel load(Path dir) {
+        return load(dir, null, Device.cpu());
+    }
+
+    /**
+     * @param name the model's name in results (null: the folder name)
+     * @param device where the weights and activations live (see {@link DeviceSelector})
+     */
+    public static LoadedModel load(Path dir, String name, Device device) {
+        if (!Files.isDirectory(dir)) {
+            throw new ModelLoadException("model folder " + dir + " does not exist");
+        }
+        ModelConfig config = ModelConfig.load(dir);
+        ModelArchitectures.Factory factory = ModelArchitectures.forType(config.modelType());
+        long engineStart = System.nanoTime();
+        Engine engine = Engine.getEngine("PyTorch");
+        long start = System.nanoTime();
+        LOG.debug("engine {} ready in {} ms", engine.getVersion(), (start - engineStart) / 1_000_000);
+
+        TextTokenizer tokenizer = TextTokenizer.load(dir);
+        CausalLanguageModel model = null;
+        try {
+            ChatTemplate chat = ChatTemplate.from(tokenizer.config()).orElse(null);
+            GenerationDefaults defaults = GenerationDefaults.load(dir, config);
+            List<Path> weightFiles;
+            NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
+            try (Checkpoint weights = Checkpoint.open(dir)) {
+                weightFiles = weights.files();
+                try {
+                    model = factory.load(config, weights, manager);
+                } catch (RuntimeException e) {
+                    manager.close();
+                    throw e;
+                }
+            }
+            ModelFingerprint fingerprint = ModelFingerprint.compute(dir, weightFiles);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            String modelName = name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString();
+            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} in {} ms, {}", modelName, config.modelType(),
+                    config.numLayers(), config.vocabSize(), model.contextLength(), device, millis, fingerprint);
+            return new LoadedModel(modelName, dir, model, tokenizer, chat, defaults, fingerprint, device, millis);
+        } catch (RuntimeException e) {
+            if (model != null) {
+                model.close();
+            }
+            tokenizer.close();
+            throw e;
+        }
+    }
+}

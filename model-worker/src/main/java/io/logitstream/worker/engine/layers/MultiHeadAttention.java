@@ -1,0 +1,100 @@
+package io.logitstream.worker.engine.layers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Causal self-attention with a KV cache, shared by all architectures: one fused q/k/v GEMM,
+ * optional rotary embedding, grouped-query attention (fewer key/value heads than query heads),
+ * additive mask, softmax, output projection.
+ *
+ * <p>Grouped-query attention folds the query heads of a group into the sequence axis
+ * ([B, Hkv, G*T, D]) instead of repeating keys/values G times, so K/V are never copied.
+ * q/k/v are views into the fused projection; queries are pre-scaled (T*D multiplies instead of
+ * T*S).
+ */
+public final class MultiHeadAttention {
+    private final Linear qkv;
+    private final Linear out;
+    private final int numHeads;
+    private final int numKvHeads;
+    private final int headDim;
+    private final NDArray scale;
+    private final RotaryEmbedding rope;
+
+    /**
+     * @param qkv fused projection with output [(numHeads + 2 numKvHeads) * headDim]: q, then k, then v
+     * @param out output projection [hidden, numHeads * headDim]
+     * @param scale multiplier of q.k (1/sqrt(headDim) usually)
+     * @param rope rotary embedding, or null (GPT-2 uses learned absolute positions)
+     */
+    public MultiHeadAttention(Linear qkv, Linear out, int numHeads, int numKvHeads, int headDim,
+            float scale, RotaryEmbedding rope, Scalars scalars) {
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException("num_attention_heads " + numHeads
+                    + " is not a multiple of num_key_value_heads " + numKvHeads);
+        }
+        long expected = (long) (numHeads + 2 * numKvHeads) * headDim;
+        if (qkv.outFeatures() != expected) {
+            throw new IllegalArgumentException("fused qkv projection has " + qkv.outFeatures()
+                    + " outputs, expected " + expected);
+        }
+        this.qkv = qkv;
+        this.out = out;
+        this.numHeads = numHeads;
+        this.numKvHeads = numKvHeads;
+        this.headDim = headDim;
+        this.scale = scalars.of(scale);
+        this.rope = rope;
+    }
+
+    /**
+     * @param x hidden states [B, T, hidden] in the layer's scope (all temporaries go there)
+     * @param layer index of this layer in the KV cache
+     */
+    public NDArray forward(NDArray x, int layer, LayerContext ctx) {
+        NDManager scope = x.getManager();
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        int h = numHeads;
+        int kvh = numKvHeads;
+        NDArray fused = qkv.forward(x);
+        NDArray heads = fused.reshape(b, t, h + 2L * kvh, headDim).transpose(0, 2, 1, 3);
+        NDArray q = Torch.narrow(heads, 1, 0, h, scope);
+        NDArray k = Torch.narrow(heads, 1, h, h + kvh, scope);
+        NDArray v = Torch.narrow(heads, 1, h + kvh, h + 2L * kvh, scope);
+        if (rope != null) {
+            q = rope.apply(q, ctx.rope());
+            k = rope.apply(k, ctx.rope());
+            Torch.mulInPlace(q, scale);
+        } else {
+            q = q.mul(scale);
+        }
+        if (ctx.cache() != null) {
+            NDArray[] kv = ctx.cache().append(layer, k, v, scope);
+            k = kv[0];
+            v = kv[1];
+        }
+        long keys = k.getShape().get(2);
+        NDArray kT = k.transpose(0, 1, 3, 2);
+        NDArray scores;
+        int groups = h / kvh;
+        if (groups == 1) {
+            scores = q.matMul(kT);
+        } else {
+            scores = q.reshape(b, kvh, groups * t, headDim).matMul(kT).reshape(b, h, t, keys);
+        }
+        if (ctx.mask() != null) {
+            Torch.addInPlace(scores, ctx.mask());
+        }
+        NDArray probs = Torch.softmax(scores, -1);
+        scores.close();
+        NDArray attended = groups == 1 ? probs.matMul(v)
+                : probs.reshape(b, kvh, groups * t, keys).matMul(v).reshape(b, h, t, headDim);
+        probs.close();
+        NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * headDim);
+        return out.forward(merged);
+    }
+}

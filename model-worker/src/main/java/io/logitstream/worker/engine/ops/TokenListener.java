@@ -1,0 +1,9 @@
+package io.logitstream.worker.engine.ops;
+
+/** Receives tokens while they are generated (for streaming); called on the generating thread. */
+@FunctionalInterface
+public interface TokenListener {
+    TokenListener NONE = token -> { };
+
+    void onToken(GeneratedToken token);
+}

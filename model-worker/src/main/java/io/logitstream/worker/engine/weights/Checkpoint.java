@@ -1,0 +1,195 @@
+package io.logitstream.worker.engine.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.IntBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The weights of a Hugging Face checkpoint folder: a single {@code model.safetensors}, or shards
+ * listed in {@code model.safetensors.index.json}. Tensors are loaded one by one, by name, as fp32
+ * NDArrays (the engine computes in fp32).
+ *
+ * <p>Conversions: F32 is zero-copy from the mapped file; F16 is wrapped as FLOAT16 (zero-copy)
+ * and converted by torch; BF16 is widened in Java ({@code bits << 16}) because creating a BF16
+ * NDArray crashes DJL's native bridge.
+ */
+public final class Checkpoint implements AutoCloseable {
+    public static final String SINGLE_FILE = "model.safetensors";
+    public static final String INDEX_FILE = "model.safetensors.index.json";
+
+    private final Path dir;
+    private final List<SafetensorsFile> files;
+    private final Map<String, SafetensorsFile> byTensor;
+
+    private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor) {
+        this.dir = dir;
+        this.files = files;
+        this.byTensor = byTensor;
+    }
+
+    /** Opens the weights of a checkpoint folder (single file or sharded). */
+    public static Checkpoint open(Path dir) {
+        Path index = dir.resolve(INDEX_FILE);
+        Path single = dir.resolve(SINGLE_FILE);
+        if (Files.isRegularFile(index)) {
+            return openSharded(dir, index);
+        }
+        if (Files.isRegularFile(single)) {
+            SafetensorsFile f = SafetensorsFile.open(single);
+            Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
+            f.tensors().keySet().forEach(n -> byTensor.put(n, f));
+            return new Checkpoint(dir, List.of(f), byTensor);
+        }
+        throw new CheckpointException("no weights in " + dir + ": expected " + SINGLE_FILE + " or " + INDEX_FILE);
+    }
+
+    private static Checkpoint openSharded(Path dir, Path index) {
+        JsonNode weightMap;
+        try {
+            weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + index + ": " + e.getMessage(), e);
+        }
+        if (weightMap == null || !weightMap.isObject()) {
+            throw new CheckpointException(index + " has no weight_map object");
+        }
+        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
+        List<SafetensorsFile> opened = new ArrayList<>();
+        try {
+            Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String shardName = e.getValue().asText();
+                SafetensorsFile shard = shards.get(shardName);
+                if (shard == null) {
+                    Path shardPath = dir.resolve(shardName);
+                    if (!Files.isRegularFile(shardPath)) {
+                        throw new CheckpointException(index + " lists tensor '" + e.getKey() + "' in "
+                                + shardName + ", which does not exist in " + dir);
+                    }
+                    shard = SafetensorsFile.open(shardPath);
+                    opened.add(shard);
+                    shards.put(shardName, shard);
+                }
+                if (!shard.tensors().containsKey(e.getKey())) {
+                    throw new CheckpointException(index + " lists tensor '" + e.getKey() + "' in " + shardName
+                            + ", but that file has no such tensor");
+                }
+                byTensor.put(e.getKey(), shard);
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(SafetensorsFile::close);
+            throw e;
+        }
+        return new Checkpoint(dir, Collections.unmodifiableList(opened), byTensor);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The weight files in a stable order (for fingerprinting). */
+    public List<Path> files() {
+        List<Path> paths = new ArrayList<>();
+        files.forEach(f -> paths.add(f.path()));
+        paths.sort(null);
+        return paths;
+    }
+
+    public Set<String> tensorNames() {
+        return Collections.unmodifiableSet(new TreeSet<>(byTensor.keySet()));
+    }
+
+    public boolean has(String name) {
+        return byTensor.containsKey(name);
+    }
+
+    public TensorInfo info(String name) {
+        SafetensorsFile f = byTensor.get(name);
+        if (f == null) {
+            throw missing(name);
+        }
+        return f.info(name);
+    }
+
+    /** Loads a tensor as fp32, whatever its storage type. */
+    public NDArray load(String name, NDManager manager) {
+        SafetensorsFile f = byTensor.get(name);
+        if (f == null) {
+            throw missing(name);
+        }
+        TensorInfo info = f.info(name);
+        MappedByteBuffer data = f.map(info);
+        Shape shape = new Shape(info.shape());
+        switch (info.dtype()) {
+            case F32:
+                return manager.create(data, shape, DataType.FLOAT32);
+            case F16:
+                try (NDArray half = manager.create(data, shape, DataType.FLOAT16)) {
+                    return half.toType(DataType.FLOAT32, true);
+                }
+            case BF16:
+                return manager.create(bf16ToF32(data, info.elementCount()), shape, DataType.FLOAT32);
+            default:
+                throw new CheckpointException("tensor '" + name + "' in " + f.path() + " has dtype "
+                        + info.dtype() + "; weights must be F32, F16 or BF16");
+        }
+    }
+
+    /** Loads a tensor and checks its shape, so that a wrong checkpoint fails at load, not mid-forward. */
+    public NDArray load(String name, NDManager manager, long... expectedShape) {
+        TensorInfo info = info(name);
+        if (!Arrays.equals(info.shape(), expectedShape)) {
+            throw new CheckpointException("tensor '" + name + "' in " + byTensor.get(name).path()
+                    + " has shape " + Arrays.toString(info.shape()) + ", expected "
+                    + Arrays.toString(expectedShape));
+        }
+        return load(name, manager);
+    }
+
+    /**
+     * BF16 is the upper half of an IEEE fp32, so widening is a 16-bit shift. The result is a
+     * direct buffer in native byte order, which torch reads without a further copy.
+     */
+    static ByteBuffer bf16ToF32(ByteBuffer bf16, long count) {
+        int n = Math.toIntExact(count);
+        ShortBuffer src = bf16.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder());
+        IntBuffer dst = out.asIntBuffer();
+        for (int i = 0; i < n; i++) {
+            dst.put(i, (src.get(i) & 0xFFFF) << 16);
+        }
+        return out;
+    }
+
+    private CheckpointException missing(String name) {
+        String where = files.size() == 1 ? files.get(0).path().toString() : dir.resolve(INDEX_FILE) + " (sharded)";
+        return new CheckpointException("tensor '" + name + "' not found in " + where);
+    }
+
+    @Override
+    public void close() {
+        files.forEach(SafetensorsFile::close);
+    }
+}

@@ -1,0 +1,68 @@
+package io.logitstream.worker.task;
+
+import io.logitstream.contract.ErrorCodes;
+import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.Task;
+import io.logitstream.worker.engine.LoadedModel;
+import io.logitstream.worker.engine.tokenizer.ChatMessage;
+import io.logitstream.worker.engine.tokenizer.TokenizerException;
+import java.util.List;
+
+/** Turns a request's input (text, chat messages or token ids) into the token ids the model sees. */
+public final class PromptEncoder {
+
+    private final LoadedModel model;
+
+    public PromptEncoder(LoadedModel model) {
+        this.model = model;
+    }
+
+    public int[] encode(PromptRequest request) {
+        int[] ids;
+        if (request.getText() != null) {
+            ids = model.encodeText(request.getText());
+        } else if (request.getMessages() != null) {
+            ids = encodeChat(request);
+        } else if (request.getInputIds() != null) {
+            ids = request.getInputIds().stream().mapToInt(Integer::intValue).toArray();
+            checkVocabulary(ids);
+        } else {
+            throw new TaskException(ErrorCodes.INVALID_INPUT, "The request has no input: set text, messages or input_ids");
+        }
+        if (ids.length == 0) {
+            throw new TaskException(ErrorCodes.INVALID_INPUT, "The input tokenizes to no tokens");
+        }
+        return ids;
+    }
+
+    /** Text that continues a prompt (a SCORE continuation, a CHOICE candidate): no special tokens. */
+    public int[] encodeContinuation(String text) {
+        return model.tokenizer().encode(text, false);
+    }
+
+    private int[] encodeChat(PromptRequest request) {
+        List<ChatMessage> messages = request.getMessages().stream()
+                .map(m -> new ChatMessage(m.getRole(), m.getContent())).toList();
+        boolean addGenerationPrompt = request.getAddGenerationPrompt() != null
+                ? request.getAddGenerationPrompt() : request.getTask() == Task.GENERATE;
+        if (model.chatTemplate().isEmpty()) {
+            throw new TaskException(ErrorCodes.NO_CHAT_TEMPLATE, "Model '" + model.name()
+                    + "' has no chat_template in tokenizer_config.json; send text or input_ids instead of messages");
+        }
+        try {
+            return model.encodeChat(messages, addGenerationPrompt);
+        } catch (TokenizerException e) {
+            throw new TaskException(ErrorCodes.INVALID_INPUT, "Cannot render the chat template: " + e.getMessage(), e);
+        }
+    }
+
+    private void checkVocabulary(int[] ids) {
+        int vocab = model.config().vocabSize();
+        for (int id : ids) {
+            if (id >= vocab) {
+                throw new TaskException(ErrorCodes.INVALID_INPUT, "input_ids contains " + id + ", outside the vocabulary of"
+                        + " model '" + model.name() + "' (size " + vocab + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.logitstream.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logitstream.worker.engine.TestModels;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code score} and {@code generate} end to end on the tiny GPT-2 fixture. */
+class EngineCommandsTest {
+    private record Run(int exit, String out, String err) {
+        JsonNode json() throws Exception {
+            return new ObjectMapper().readTree(out);
+        }
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = WorkerCliMain.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static String model() {
+        return TestModels.tinyGpt2Dir().toString();
+    }
+
+    private static JsonNode golden(String name) {
+        return TestModels.goldenCase(TestModels.tinyGpt2Golden(), name);
+    }
+
+    @Test
+    void scorePrintsOneJsonObjectMatchingTransformers() throws Exception {
+        JsonNode c = golden("unicode");
+        Run r = run("score", "--model", model(), "--prompt", c.get("text").asText(), "--top-k", "3");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().trim().lines()).hasSize(1);
+        JsonNode j = r.json();
+        assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
+        assertThat(j.get("tokens")).hasSize(c.get("input_ids").size());
+        assertThat(j.get("token_logprobs").get(0).isNull()).isTrue();
+        assertThat(j.get("top_ids").get(0).isNull()).isTrue();
+        for (int t = 1; t < c.get("input_ids").size(); t++) {
+            assertThat(j.get("token_logprobs").get(t).asDouble())
+                    .isCloseTo(c.get("token_logprobs").get(t).asDouble(), within(1e-4));
+            assertThat(j.get("top_ids").get(t)).hasSize(3);
+            assertThat(j.get("top_logprobs").get(t)).hasSize(3);
+        }
+        assertThat(j.get("loss").asDouble()).isCloseTo(c.get("loss").asDouble(), within(1e-5));
+        assertThat(j.get("mean_nll").asDouble()).isEqualTo(j.get("loss").asDouble());
+        assertThat(j.get("perplexity").asDouble()).isCloseTo(Math.exp(j.get("loss").asDouble()), within(1e-6));
+        assertThat(j.get("sum_logprob").asDouble())
+                .isCloseTo(-j.get("loss").asDouble() * (c.get("input_ids").size() - 1), within(1e-4));
+        assertThat(j.get("model_fingerprint").asText())
+                .isEqualTo(TestModels.tinyGpt2().fingerprint().value());
+        assertThat(j.get("engine_version").asText()).startsWith("logitstream-engine/");
+    }
+
+    @Test
+    void scoreWithContinuationAndInputIds() throws Exception {
+        JsonNode c = golden("short");
+        String ids = String.join(",", toStrings(c.get("input_ids")));
+        Run r = run("score", "--model", model(), "--input-ids", ids, "--continuation", c.get("greedy_text").asText());
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode cont = r.json().get("continuation");
+        assertThat(cont.get("continuation_ids")).isEqualTo(c.get("greedy_new_ids"));
+        assertThat(cont.get("is_greedy").asBoolean()).isTrue();
+        assertThat(cont.get("token_logprobs")).hasSize(8);
+        assertThat(r.json().get("input_ids")).hasSize(c.get("input_ids").size() + 8);
+    }
+
+    @Test
+    void generatePrintsTheDocumentedJsonAndStreamsToStderr() throws Exception {
+        JsonNode c = golden("long");
+        Run r = run("generate", "--model", model(), "--prompt", c.get("text").asText(), "--max-new-tokens", "8",
+                "--stream", "--top-k", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = r.json();
+        assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
+        assertThat(j.get("new_ids")).isEqualTo(c.get("greedy_new_ids"));
+        assertThat(j.get("text").asText()).isEqualTo(c.get("greedy_text").asText());
+        assertThat(j.get("finish_reason").asText()).isEqualTo("length");
+        assertThat(j.get("token_logprobs")).hasSize(8);
+        assertThat(j.get("top_ids").get(0).get(0)).isEqualTo(j.get("new_ids").get(0));
+        assertThat(j.at("/usage/completion_tokens").asInt()).isEqualTo(8);
+        assertThat(r.err()).contains(c.get("greedy_text").asText());
+    }
+
+    @Test
+    void generateFromChatMessages() throws Exception {
+        JsonNode chat = TestModels.tinyGpt2Golden().get("chat");
+        String messages = new ObjectMapper().writeValueAsString(chat.get("messages"));
+        Run r = run("generate", "--model", model(), "--messages", messages, "--max-new-tokens", "8");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.json().get("input_ids")).isEqualTo(chat.get("input_ids"));
+        assertThat(r.json().get("new_ids")).isEqualTo(chat.get("greedy_new_ids"));
+    }
+
+    @Test
+    void badRequestsFailWithOneLineOnStderr() {
+        int[] tooLong = new int[300];
+        Arrays.fill(tooLong, 464);
+        List<String> ids = new ArrayList<>();
+        for (int id : tooLong) {
+            ids.add(Integer.toString(id));
+        }
+        Run r = run("score", "--model", model(), "--input-ids", String.join(",", ids));
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("error: input needs 300 positions but the model's context length is 256");
+
+        Run both = run("generate", "--model", model(), "--prompt", "a", "--input-ids", "1");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("exactly one of --prompt, --messages, --input-ids");
+    }
+
+    private static List<String> toStrings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

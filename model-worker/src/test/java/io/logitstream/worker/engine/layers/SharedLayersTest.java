@@ -1,0 +1,179 @@
+package io.logitstream.worker.engine.layers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.logitstream.worker.engine.KvCache;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The blocks the Llama-family architectures will reuse, checked against plain Java arithmetic. */
+class SharedLayersTest {
+    private static NDManager manager;
+    private static Scalars scalars;
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager("PyTorch");
+        scalars = new Scalars(manager);
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    private static float[] random(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    @Test
+    void rmsNormMatchesTheFormula() {
+        Random r = new Random(1);
+        float[] x = random(r, 2 * 8);
+        float[] w = random(r, 8);
+        try (NDManager m = manager.newSubManager()) {
+            RmsNorm norm = new RmsNorm(m.create(w), 1e-6, scalars);
+            float[] got = norm.forward(m.create(x, new Shape(2, 8))).toFloatArray();
+            for (int row = 0; row < 2; row++) {
+                double ms = 0;
+                for (int i = 0; i < 8; i++) {
+                    ms += x[row * 8 + i] * x[row * 8 + i];
+                }
+                double inv = 1 / Math.sqrt(ms / 8 + 1e-6);
+                for (int i = 0; i < 8; i++) {
+                    assertThat((double) got[row * 8 + i]).isCloseTo(w[i] * x[row * 8 + i] * inv, within(1e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void rotaryEmbeddingMatchesTheFormula() {
+        int dim = 8;
+        double theta = 10000;
+        Random r = new Random(2);
+        float[] x = random(r, 1 * 2 * 3 * dim); // [B=1, H=2, T=3, D]
+        long[] positions = {5, 6, 700};
+        try (NDManager m = manager.newSubManager()) {
+            RotaryEmbedding rope = new RotaryEmbedding(m, dim, theta);
+            RotaryEmbedding.Angles a = rope.angles(m.create(positions, new Shape(1, 3)));
+            float[] got = rope.apply(m.create(x, new Shape(1, 2, 3, dim)), a).toFloatArray();
+            for (int h = 0; h < 2; h++) {
+                for (int t = 0; t < 3; t++) {
+                    int base = (h * 3 + t) * dim;
+                    for (int j = 0; j < dim; j++) {
+                        int i = j % (dim / 2);
+                        double angle = positions[t] * (1.0 / Math.pow(theta, 2.0 * i / dim));
+                        double rot = j < dim / 2 ? -x[base + j + dim / 2] : x[base + j - dim / 2];
+                        double expected = x[base + j] * Math.cos(angle) + rot * Math.sin(angle);
+                        assertThat((double) got[base + j]).isCloseTo(expected, within(1e-4));
+                    }
+                }
+            }
+        }
+    }
+
+    /** GQA (2 kv heads for 4 query heads) equals MHA with each kv head repeated, with cache and padding. */
+    @Test
+    void groupedQueryAttentionEqualsRepeatedKeyValueHeads() {
+        int hidden = 8;
+        int heads = 4;
+        int kvHeads = 2;
+        int headDim = 2;
+        Random r = new Random(3);
+        float[] wq = random(r, heads * headDim * hidden);
+        float[] wk = random(r, kvHeads * headDim * hidden);
+        float[] wv = random(r, kvHeads * headDim * hidden);
+        float[] wo = random(r, hidden * heads * headDim);
+        float[] x = random(r, 2 * 5 * hidden);
+        try (NDManager m = manager.newSubManager()) {
+            Linear q = Linear.fromOutIn(m.create(wq, new Shape(heads * headDim, hidden)), null);
+            Linear k = Linear.fromOutIn(m.create(wk, new Shape(kvHeads * headDim, hidden)), null);
+            Linear v = Linear.fromOutIn(m.create(wv, new Shape(kvHeads * headDim, hidden)), null);
+            Linear o = Linear.fromOutIn(m.create(wo, new Shape(hidden, heads * headDim)), null);
+            RotaryEmbedding rope = new RotaryEmbedding(m, headDim, 10000);
+            MultiHeadAttention gqa = new MultiHeadAttention(Linear.concat(m, q, k, v), o, heads, kvHeads, headDim,
+                    0.7f, rope, scalars);
+            Linear kRep = Linear.fromOutIn(m.create(repeatHeads(wk, kvHeads, 2, headDim * hidden),
+                    new Shape(heads * headDim, hidden)), null);
+            Linear vRep = Linear.fromOutIn(m.create(repeatHeads(wv, kvHeads, 2, headDim * hidden),
+                    new Shape(heads * headDim, hidden)), null);
+            MultiHeadAttention mha = new MultiHeadAttention(Linear.concat(m, q, kRep, vRep), o, heads, heads, headDim,
+                    0.7f, rope, scalars);
+
+            int[][] mask = {{0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}};
+            NDArray positions = m.create(flat(AttentionMask.positionIds(mask, 2, 0, 5)), new Shape(2, 5));
+            NDArray additive = AttentionMask.build(m, scalars, mask, 0, 5, null);
+            try (KvCache c1 = new KvCache(m, 1, 2, 16); KvCache c2 = new KvCache(m, 1, 2, 16)) {
+                NDArray input = m.create(x, new Shape(2, 5, hidden));
+                float[] a = gqa.forward(input, 0, new LayerContext(additive, c1, rope.angles(positions))).toFloatArray();
+                float[] b = mha.forward(input, 0, new LayerContext(additive, c2, rope.angles(positions))).toFloatArray();
+                assertClose(a, b);
+                // one more token through the caches
+                int[][] mask2 = {{0, 0, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1}};
+                c1.commit(5);
+                c2.commit(5);
+                NDArray pos2 = m.create(flat(AttentionMask.positionIds(mask2, 2, 5, 1)), new Shape(2, 1));
+                NDArray mask2d = AttentionMask.build(m, scalars, mask2, 5, 1, null);
+                NDArray step = m.create(random(r, 2 * hidden), new Shape(2, 1, hidden));
+                float[] a2 = gqa.forward(step, 0, new LayerContext(mask2d, c1, rope.angles(pos2))).toFloatArray();
+                float[] b2 = mha.forward(step, 0, new LayerContext(mask2d, c2, rope.angles(pos2))).toFloatArray();
+                assertClose(a2, b2);
+            }
+        }
+    }
+
+    @Test
+    void slidingWindowMasksOldKeys() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray mask = AttentionMask.build(m, scalars, null, 0, 4, 2);
+            float[] v = mask.toFloatArray();
+            boolean[][] visible = new boolean[4][4];
+            for (int q = 0; q < 4; q++) {
+                for (int k = 0; k < 4; k++) {
+                    visible[q][k] = v[q * 4 + k] == 0f;
+                }
+            }
+            assertThat(visible[3]).containsExactly(false, false, true, true);
+            assertThat(visible[1]).containsExactly(true, true, false, false);
+            assertThat(AttentionMask.build(m, scalars, null, 7, 1, null)).isNull();
+        }
+    }
+
+    private static float[] repeatHeads(float[] w, int kvHeads, int groups, int rowsPerHead) {
+        float[] out = new float[w.length * groups];
+        int k = 0;
+        for (int h = 0; h < kvHeads; h++) {
+            for (int g = 0; g < groups; g++) {
+                System.arraycopy(w, h * rowsPerHead, out, k, rowsPerHead);
+                k += rowsPerHead;
+            }
+        }
+        return out;
+    }
+
+    private static long[] flat(long[][] a) {
+        long[] out = new long[a.length * a[0].length];
+        for (int i = 0; i < a.length; i++) {
+            System.arraycopy(a[i], 0, out, i * a[0].length, a[0].length);
+        }
+        return out;
+    }
+
+    private static void assertClose(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        for (int i = 0; i < a.length; i++) {
+            assertThat((double) a[i]).as("element %d", i).isCloseTo(b[i], within(1e-5));
+        }
+    }
+}
