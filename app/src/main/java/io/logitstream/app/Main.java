@@ -1,0 +1,36 @@
+package io.logitstream.app;
+
+import io.logitstream.worker.cli.GenerateCommand;
+import io.logitstream.worker.cli.ScoreCommand;
+import io.logitstream.worker.cli.WorkerCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code logitstream} command. */
+@Command(name = "logitstream", mixinStandardHelpOptions = true, version = "LogitStream 0.1.0",
+        description = "Score and generate text with causal language models over Kafka.",
+        subcommands = {
+            UpCommand.class,
+            TopologyCommand.class,
+            WorkerCommand.class,
+            SendCommand.class,
+            WatchCommand.class,
+            ScoreCommand.class,
+            GenerateCommand.class,
+        })
+public final class Main {
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    // Errors a user can act on are printed without a stack trace.
+                    commandLine.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e));
+                    if (Boolean.getBoolean("logitstream.debug")) {
+                        e.printStackTrace(commandLine.getErr());
+                    }
+                    return 1;
+                });
+        System.exit(cli.execute(args));
+    }
+}

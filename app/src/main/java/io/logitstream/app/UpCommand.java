@@ -1,0 +1,260 @@
+package io.logitstream.app;
+
+import io.logitstream.contract.Topics;
+import io.logitstream.schema.GenerationParams;
+import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.ScoringResult;
+import io.logitstream.schema.Task;
+import io.logitstream.schema.TokenChunk;
+import io.logitstream.topology.TopologyApp;
+import io.logitstream.topology.TopologyConfig;
+import io.logitstream.worker.cli.KafkaOptions;
+import io.logitstream.worker.engine.DeviceSelector;
+import io.logitstream.worker.engine.LoadedModel;
+import io.logitstream.worker.engine.ModelLoader;
+import io.logitstream.worker.kafka.KafkaModelWorker;
+import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.task.TaskRouter;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job on an embedded default: local broker and registry (unless an existing cluster is
+ * given), the topology, one worker with a model, a few example requests whose results and
+ * streamed tokens are printed as they arrive; then it keeps serving until Ctrl-C.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Start broker, registry, topology and a worker; send examples; serve until Ctrl-C.",
+                "With --bootstrap-servers (or LOGITSTREAM_BOOTSTRAP_SERVERS) the given cluster and registry are used"
+                        + " instead of starting local ones."})
+public final class UpCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Hugging Face checkpoint folder to serve (default: the bundled tiny test model).")
+    Path modelDir;
+
+    @Option(names = "--model-name", paramLabel = "NAME", description = "Name requests use (default: the folder's name).")
+    String modelName;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default ${DEFAULT-VALUE}).")
+    String device;
+
+
+    @Option(names = "--no-examples", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Send the example requests (default: yes).")
+    boolean examples;
+
+    @Option(names = "--exit-after-examples", description = "Stop once the examples are answered (for scripts and smoke tests).")
+    boolean exitAfterExamples;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = LocalStack.root();
+        Path dir = modelDir != null ? modelDir : root.resolve("fixtures/models/tiny-gpt2");
+        boolean bundled = modelDir == null;
+        long t0 = System.nanoTime();
+        out.println("LogitStream: starting the local stack");
+        LocalStack stack = new LocalStack(root);
+        if (!usesExternalCluster()) {
+            stack.up();
+            kafka.set(KafkaOptions.DEFAULT_BOOTSTRAP, KafkaOptions.DEFAULT_REGISTRY);
+        }
+        String bootstrap = kafka.bootstrapServers();
+        String registry = kafka.registryUrl();
+
+        LoadedModel model = ModelLoader.load(dir, modelName != null ? modelName : dir.toAbsolutePath().normalize()
+                .getFileName().toString(), DeviceSelector.resolve(device));
+        Map<String, String> settings = kafka.settings();
+        settings.put(TopologyConfig.MODELS_KEY, model.name());
+        settings.put("state.dir", root.resolve(".run/streams").toString());
+        settings.putIfAbsent("commit.interval.ms", "50");
+        TopologyApp topology = new TopologyApp(TopologyConfig.from(settings)).start();
+        topology.awaitRunning(Duration.ofSeconds(60));
+
+        String workerId = "local-" + ProcessHandle.current().pid();
+        KafkaModelWorker worker = new KafkaModelWorker(
+                WorkerSettings.of(bootstrap, registry, model.name(), workerId, Map.of()), new TaskRouter(model, workerId));
+        Thread workerThread = new Thread(worker, "worker-" + model.name());
+        workerThread.start();
+
+        Topics topics = Topics.defaults();
+        ExamplePrinter printer = new ExamplePrinter(out);
+        OutputWatcher watcher = new OutputWatcher(bootstrap, registry, topics, false, printer);
+        Thread watcherThread = new Thread(watcher, "watch");
+        watcherThread.setDaemon(true);
+        watcherThread.start();
+
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("\nStopping: worker, topology, local stack...");
+            watcher.close();
+            worker.close();
+            topology.close();
+            model.close();
+            stack.close();
+            stop.countDown();
+        }, "up-shutdown"));
+
+        out.printf("Ready in %.1f s: broker %s, registry %s, topology %s, worker %s serving '%s'%n",
+                (System.nanoTime() - t0) / 1e9, bootstrap, registry, topology.state(), workerId, model.name());
+        out.printf("Model %s (%s, %d layers, vocab %d), fingerprint %s%n", dir, model.config().modelType(),
+                model.config().numLayers(), model.config().vocabSize(), model.fingerprint().value());
+        if (bundled) {
+            out.println("NOTE: this is the bundled tiny test model with RANDOM weights: its scores are real"
+                    + " computations, its text is gibberish. Serve a real checkpoint with"
+                    + " ./logitstream up --model /path/to/hf-model-folder");
+        }
+        if (examples) {
+            sendExamples(model.name(), bootstrap, registry, topics, printer);
+        }
+        out.println();
+        out.println("Send your own requests from another terminal, for example:");
+        out.println("  ./logitstream send --model " + model.name() + " --task GENERATE --text \"Once upon a time\""
+                + " --max-new-tokens 20 --wait");
+        out.println("  ./logitstream send --model " + model.name() + " --task SCORE --text \"The quick brown fox\""
+                + " --top-logprobs 3 --wait");
+        out.println("Results, streamed tokens and dead letters are printed here as they arrive. Ctrl-C stops everything.");
+        if (exitAfterExamples) {
+            System.exit(0); // runs the shutdown hook
+        }
+        stop.await();
+        return 0;
+    }
+
+    private void sendExamples(String model, String bootstrap, String registry, Topics topics, ExamplePrinter printer)
+            throws Exception {
+        List<PromptRequest> requests = List.of(
+                PromptRequest.newBuilder().setRequestId("example-score").setModel(model).setTask(Task.SCORE)
+                        .setText("The quick brown fox jumps over the lazy dog.").setTopLogprobs(3).build(),
+                PromptRequest.newBuilder().setRequestId("example-generate").setModel(model).setTask(Task.GENERATE)
+                        .setText("Once upon a time")
+                        .setGeneration(GenerationParams.newBuilder().setMaxNewTokens(16).build()).build(),
+                PromptRequest.newBuilder().setRequestId("example-choice").setModel(model).setTask(Task.CHOICE)
+                        .setText("Question: Which is a fruit?\nAnswer:").setChoices(List.of(" apple", " car"))
+                        .setGoldIndex(0).build(),
+                PromptRequest.newBuilder().setRequestId("example-invalid").setModel(model).setTask(Task.GENERATE)
+                        .setText("Hello").setGeneration(GenerationParams.newBuilder().setTopP(2f).build()).build());
+        out.println();
+        try (RequestSender sender = new RequestSender(bootstrap, registry, topics.prompts())) {
+            for (PromptRequest request : requests) {
+                printer.expect(request.getRequestId());
+                long sentAt = System.nanoTime();
+                printer.sentAt(request.getRequestId(), sentAt);
+                sender.send(request);
+                out.printf("-> sent %-8s %s%n", request.getTask(), request.getRequestId());
+            }
+        }
+        if (!printer.awaitAll(Duration.ofSeconds(120))) {
+            out.println("!! Not every example was answered within 120 s; see the logs above.");
+        }
+    }
+
+    /** A cluster named by flag or environment is used as it is; otherwise the local stack is started. */
+    private boolean usesExternalCluster() {
+        return !KafkaOptions.DEFAULT_BOOTSTRAP.equals(kafka.bootstrapServers());
+    }
+
+    /** Prints outputs for a person: one line per token chunk, a summary and the JSON per result. */
+    static final class ExamplePrinter implements java.util.function.Consumer<OutputWatcher.Output> {
+        private final PrintStream out;
+        private final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        private final Map<String, Boolean> pending = new ConcurrentHashMap<>();
+        private final Object lock = new Object();
+
+        ExamplePrinter(PrintStream out) {
+            this.out = out;
+        }
+
+        void expect(String requestId) {
+            pending.put(requestId, true);
+        }
+
+        void sentAt(String requestId, long nanos) {
+            sentAt.put(requestId, nanos);
+        }
+
+        boolean awaitAll(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (lock) {
+                while (!pending.isEmpty() && System.nanoTime() < deadline) {
+                    lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                }
+            }
+            return pending.isEmpty();
+        }
+
+        @Override
+        public void accept(OutputWatcher.Output output) {
+            if (output instanceof OutputWatcher.Output.Token t) {
+                TokenChunk c = t.value();
+                out.printf("   token  %-16s #%-3d %-24s logprob %7.3f%s%n", c.getRequestId(), c.getSeq(),
+                        quote(c.getText()), c.getLogprob(), c.getIsFinal() ? "  (final: " + c.getFinishReason() + ")" : "");
+                return;
+            }
+            String requestId;
+            if (output instanceof OutputWatcher.Output.Result r) {
+                ScoringResult result = r.value();
+                requestId = result.getRequestId();
+                out.printf("<- result %-16s %s %s%s%n", requestId, result.getStatus(), summary(result), latency(requestId));
+                out.println("   " + result);
+            } else {
+                var dead = ((OutputWatcher.Output.Dead) output).value();
+                requestId = dead.getRequestId();
+                out.printf("<- dead letter %s at %s: %s: %s%n", requestId, dead.getStage(), dead.getErrorCode(),
+                        dead.getErrorMessage());
+            }
+            if (requestId != null && pending.remove(requestId) != null) {
+                synchronized (lock) {
+                    lock.notifyAll();
+                }
+            }
+        }
+
+        private String latency(String requestId) {
+            Long sent = sentAt.get(requestId);
+            return sent == null ? "" : String.format(" (end to end %.0f ms)", (System.nanoTime() - sent) / 1e6);
+        }
+
+        private static String summary(ScoringResult r) {
+            if (r.getError() != null) {
+                return r.getError().getCode() + ": " + r.getError().getMessage();
+            }
+            if (r.getScore() != null) {
+                return String.format("%d tokens scored, mean NLL %.3f, perplexity %.1f, compute %d ms",
+                        r.getScore().getNumScoredTokens(), r.getScore().getMeanNll(), r.getScore().getPerplexity(),
+                        r.getTimings().getComputeMs());
+            }
+            if (r.getGeneration() != null) {
+                return String.format("%d new tokens (%s): %s, compute %d ms", r.getGeneration().getCompletionTokens(),
+                        r.getGeneration().getFinishReason(), quote(r.getGeneration().getText()),
+                        r.getTimings().getComputeMs());
+            }
+            if (r.getChoice() != null) {
+                var c = r.getChoice();
+                return String.format("best %s (p=%.3f), correct=%s", quote(c.getCandidates().get(c.getBestIndex())
+                        .getText()), c.getCandidates().get(c.getBestIndex()).getProbability(), c.getCorrect());
+            }
+            return "";
+        }
+
+        private static String quote(String s) {
+            return "\"" + s.replace("\n", "\\n") + "\"";
+        }
+    }
+
+}
