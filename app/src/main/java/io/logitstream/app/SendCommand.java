@@ -116,8 +116,12 @@ public final class SendCommand implements Callable<Integer> {
              RequestSender sender = new RequestSender(kafka.bootstrapServers(), kafka.registryUrl(), topics.prompts())) {
             Thread thread = new Thread(watcher, "watch");
             thread.start();
+            long sent = System.nanoTime();
             sender.send(request);
-            if (!done.await(timeoutSeconds, TimeUnit.SECONDS)) {
+            boolean answered = done.await(timeoutSeconds, TimeUnit.SECONDS);
+            if (answered) {
+                System.err.printf("answered %.1f ms after sending%n", (System.nanoTime() - sent) / 1e6);
+            } else {
                 System.err.println("No result for " + request.getRequestId() + " within " + timeoutSeconds
                         + " s. Is a topology running, and a worker for model '" + model + "'?");
                 return 1;

@@ -165,7 +165,7 @@ public final class KafkaModelWorker implements Runnable, AutoCloseable {
         return new BatchOutcome(results, deadLetters, next);
     }
 
-    /** Publishes a finished batch and its offsets in one transaction, then resumes consuming. */
+    /** Waits for the batch in flight, publishes it and its offsets in one transaction, then resumes consuming. */
     private void finishBatch() {
         BatchOutcome outcome;
         try {
@@ -236,14 +236,7 @@ public final class KafkaModelWorker implements Runnable, AutoCloseable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             if (inFlight != null) {
                 log.info("Partitions {} revoked while a batch is in flight; finishing it first", partitions);
-                try {
-                    inFlight.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException ignored) {
-                    // finishBatch reports it
-                }
-                finishBatch();
+                finishBatch(); // waits for the batch, then commits it with its offsets
             }
         }
 
@@ -257,11 +250,6 @@ public final class KafkaModelWorker implements Runnable, AutoCloseable {
     public void stop() {
         stopping.set(true);
         consumer.wakeup();
-    }
-
-    /** Blocks until {@link #run()} has returned. */
-    public void awaitStopped() throws InterruptedException {
-        stopped.await();
     }
 
     @Override
@@ -280,14 +268,7 @@ public final class KafkaModelWorker implements Runnable, AutoCloseable {
         try {
             if (inFlight != null) {
                 log.info("Finishing the batch in flight before stopping");
-                try {
-                    inFlight.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException ignored) {
-                    // reported by finishBatch
-                }
-                finishBatch();
+                finishBatch(); // waits for the batch, then commits it with its offsets
             }
         } catch (RuntimeException e) {
             log.warn("Could not commit the last batch; it will be processed again: {}", e.toString());
