@@ -29,7 +29,7 @@ public final class ScoreTask implements ModelTask {
     @Override
     public void run(PromptRequest request, int[] inputIds, ScoringResult.Builder result,
             Map<String, String> parameters, TokenSink tokens) {
-        int topK = request.getTopLogprobs() == null ? 0 : request.getTopLogprobs();
+        int topK = topK(request);
         parameters.put("top_logprobs", Integer.toString(topK));
         if (request.getContinuation() != null) {
             result.setScore(continuation(inputIds, request.getContinuation(), topK));
@@ -38,12 +38,41 @@ public final class ScoreTask implements ModelTask {
         }
     }
 
-    private ScoreOutput input(int[] ids, int topK) {
+    /** Whether {@link #runBatch} can serve this request (scoring its own input, not a continuation). */
+    static boolean isBatchable(PromptRequest request) {
+        return request.getContinuation() == null;
+    }
+
+    static int topK(PromptRequest request) {
+        return request.getTopLogprobs() == null ? 0 : request.getTopLogprobs();
+    }
+
+    /**
+     * Scores several inputs in one engine batch (all with the same top-k); the outputs are in input
+     * order. Inputs must have at least 2 tokens ({@link #checkScorable}).
+     */
+    List<ScoreOutput> runBatch(List<int[]> inputs, int topK) {
+        List<SequenceScore> scores = scorer.scoreBatch(inputs, topK);
+        List<ScoreOutput> out = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            out.add(toOutput(inputs.get(i), scores.get(i), topK));
+        }
+        return out;
+    }
+
+    static void checkScorable(int[] ids) {
         if (ids.length < 2) {
             throw new TaskException(ErrorCodes.INVALID_INPUT, "Scoring needs at least 2 tokens: the first token has no"
                     + " context; the input has " + ids.length);
         }
-        SequenceScore s = scorer.score(ids, topK);
+    }
+
+    private ScoreOutput input(int[] ids, int topK) {
+        checkScorable(ids);
+        return toOutput(ids, scorer.score(ids, topK), topK);
+    }
+
+    private static ScoreOutput toOutput(int[] ids, SequenceScore s, int topK) {
         List<Float> logprobs = new ArrayList<>(ids.length);
         List<TopLogprobs> top = new ArrayList<>(ids.length);
         logprobs.add(null);

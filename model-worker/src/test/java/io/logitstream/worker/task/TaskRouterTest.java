@@ -171,6 +171,38 @@ class TaskRouterTest {
     }
 
     @Test
+    void aPolledBatchIsAnsweredInOrderAndBatchedScoresEqualSingleOnes() {
+        JsonNode cases = golden.path("cases");
+        List<PromptRequest> requests = List.of(
+                request(Task.SCORE).setText(cases.get(0).path("text").asText()).setTopLogprobs(5).build(),
+                request(Task.GENERATE).setText("Hi").setGeneration(GenerationParams.newBuilder().setMaxNewTokens(2).build())
+                        .build(),
+                request(Task.SCORE).setText(cases.get(1).path("text").asText()).setTopLogprobs(5).build(),
+                request(Task.SCORE).setInputIds(List.of(1, 99999)).build(),
+                request(Task.SCORE).setText(cases.get(2).path("text").asText()).build());
+        long now = System.currentTimeMillis();
+        List<ScoringResult> results = router.handle(requests.stream().map(r -> new WorkItem(r, now, now)).toList(),
+                TokenSink.DISCARD);
+
+        assertThat(results).extracting(ScoringResult::getRequestId)
+                .containsExactlyElementsOf(requests.stream().map(PromptRequest::getRequestId).toList());
+        assertThat(results.get(1).getGeneration().getNewIds()).hasSize(2);
+        assertThat(results.get(3).getError().getCode()).isEqualTo(ErrorCodes.INVALID_INPUT);
+        for (int i : new int[] {0, 2, 4}) {
+            JsonNode c = cases.get(i / 2);
+            var score = results.get(i).getScore();
+            assertThat(results.get(i).getInputIds()).containsExactlyElementsOf(ints(c.path("input_ids")));
+            for (int t = 1; t < score.getTokenLogprobs().size(); t++) {
+                assertThat((double) score.getTokenLogprobs().get(t))
+                        .isCloseTo(c.path("token_logprobs").get(t).asDouble(), within(1e-4));
+            }
+            assertThat(score.getMeanNll()).isCloseTo(c.path("loss").asDouble(), within(1e-5));
+        }
+        assertThat(results.get(0).getScore().getTopLogprobs().get(1).getIds()).hasSize(5);
+        assertThat(results.get(4).getScore().getTopLogprobs()).isNull();
+    }
+
+    @Test
     void requestsThatCannotBeServedGetErrorResults() {
         assertThat(run(request(Task.SCORE).setInputIds(List.of(1, 99999))).getError().getCode())
                 .isEqualTo(ErrorCodes.INVALID_INPUT);
