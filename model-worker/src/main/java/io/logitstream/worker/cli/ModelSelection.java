@@ -14,7 +14,8 @@ public final class ModelSelection {
     Path modelDir;
 
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
-            description = "cpu (default), gpu, gpu:N or auto.")
+            description = "cpu (default; fp32), gpu or gpu:N (fp16; needs a CUDA build of PyTorch, see"
+                    + " PYTORCH_FLAVOR), or auto.")
     String device;
 
     public LoadedModel load() {

@@ -124,11 +124,19 @@ public final class ScoreCommand implements Callable<Integer> {
         return c;
     }
 
-    /** Each token's own text (a fragment of a multi-byte character shows as U+FFFD). */
+    /**
+     * Each token's own text (a fragment of a multi-byte character shows as U+FFFD); nulls for a
+     * checkpoint without a tokenizer (scored from --input-ids).
+     */
     private static ArrayNode tokens(LoadedModel m, int[] ids) {
         ArrayNode a = CliJson.F.arrayNode();
+        boolean text = m.tokenizer().isAvailable();
         for (int id : ids) {
-            a.add(m.tokenizer().tokenText(id));
+            if (text) {
+                a.add(m.tokenizer().tokenText(id));
+            } else {
+                a.addNull();
+            }
         }
         return a;
     }

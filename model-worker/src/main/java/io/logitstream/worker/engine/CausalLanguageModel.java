@@ -29,6 +29,14 @@ public interface CausalLanguageModel extends AutoCloseable {
 
     int vocabSize();
 
+    /**
+     * The layer index of each entry of {@link ForwardOutput#routerLogits()}, in the same order
+     * (the sparse MoE layers; empty for dense models).
+     */
+    default java.util.List<Integer> routerLogitLayers() {
+        return java.util.List.of();
+    }
+
     /** The manager that owns the weights; use {@code manager().newSubManager()} for outputs. */
     NDManager manager();
 

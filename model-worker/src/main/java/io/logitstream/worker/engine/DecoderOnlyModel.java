@@ -2,6 +2,7 @@ package io.logitstream.worker.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.layers.AttentionMask;
@@ -16,8 +17,13 @@ import java.util.List;
  * The forward pass every decoder-only architecture shares: validate the input, derive position
  * ids and the attention mask once, embed, run the layers, keep the last k positions, final norm,
  * LM head, loss. An architecture supplies only the parts that differ ({@link #embed},
- * {@link #layer}, {@link #finalNorm}, {@link #lmHead}, optionally {@link #rotary} and
- * {@link #slidingWindow}).
+ * {@link #layer}, {@link #finalNorm}, {@link #lmHead}, optionally {@link #rotary},
+ * {@link #slidingWindow} / {@link #isSlidingLayer} and, for MoE models, the router-logit hooks).
+ *
+ * <p>Masks: one additive causal + padding mask for full-attention layers and, when some layer
+ * slides, one windowed mask, both built once per forward. Rotary angles are computed once per
+ * forward too (for dynamic NTK rope from the batch's {@code max(position_ids) + 1}). Weights and
+ * activations are in {@link #dtype} (fp32 on CPU, fp16 on GPU); logits and loss are fp32.
  *
  * <p>Memory: each forward runs in a child manager of the weights' manager, and each layer in a
  * child of that; a layer's input and temporaries are freed as soon as its output exists, so
@@ -27,11 +33,18 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
     protected final ModelConfig config;
     protected final NDManager manager;
     protected final Scalars scalars;
+    /** The type of weights and activations: fp32 on CPU, fp16 on GPU. Logits are always fp32. */
+    protected final DataType dtype;
 
     protected DecoderOnlyModel(ModelConfig config, NDManager manager) {
+        this(config, manager, DataType.FLOAT32);
+    }
+
+    protected DecoderOnlyModel(ModelConfig config, NDManager manager, DataType dtype) {
         this.config = config;
         this.manager = manager;
         this.scalars = new Scalars(manager);
+        this.dtype = dtype;
     }
 
     /** Token (and, for GPT-2, position) embeddings [B, T, hidden], in {@code ids}' manager. */
@@ -52,9 +65,14 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
         return null;
     }
 
-    /** The attention window (Mistral), or null for full causal attention. */
+    /** The attention window of the sliding-window layers, or null when every layer attends fully. */
     protected Integer slidingWindow() {
         return null;
+    }
+
+    /** Whether layer {@code i} uses the sliding window (default: all layers when there is a window). */
+    protected boolean isSlidingLayer(int i) {
+        return slidingWindow() != null;
     }
 
     @Override
@@ -71,9 +89,25 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             long[][] positions = in.positionIds() != null ? in.positionIds()
                     : AttentionMask.positionIds(in.attentionMask(), batch, past, t);
             NDArray positionIds = scope.create(flatten(positions), new Shape(batch, t));
-            NDArray mask = AttentionMask.build(scope, scalars, in.attentionMask(), past, t, slidingWindow());
+            boolean anyFull = false;
+            boolean anySliding = false;
+            for (int i = 0; i < numLayers(); i++) {
+                boolean sliding = isSlidingLayer(i);
+                anyFull |= !sliding;
+                anySliding |= sliding;
+            }
+            NDArray mask = anyFull
+                    ? AttentionMask.build(scope, scalars, in.attentionMask(), past, t, null, dtype) : null;
+            NDArray slidingMask = anySliding
+                    ? AttentionMask.build(scope, scalars, in.attentionMask(), past, t, slidingWindow(), dtype) : null;
             RotaryEmbedding rope = rotary();
-            LayerContext ctx = new LayerContext(mask, cache, rope == null ? null : rope.angles(positionIds));
+            RotaryEmbedding.Angles angles = null;
+            if (rope != null) {
+                // transformers' seq_len for dynamic rope: max(position_ids) + 1 over the whole batch
+                angles = rope.angles(positionIds, rope.isDynamic() ? max(positions) + 1 : 0, dtype);
+            }
+            boolean routers = in.outputRouterLogits() != null ? in.outputRouterLogits() : outputRouterLogitsByDefault();
+            LayerContext ctx = new LayerContext(mask, slidingMask, cache, angles, scope, routers);
 
             NDArray hidden = embed(ids, positionIds);
             for (int i = 0; i < numLayers(); i++) {
@@ -91,13 +125,57 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             if (keep > 0 && keep < t) {
                 hidden = Torch.narrow(hidden, 1, t - keep, t, scope);
             }
-            NDArray logits = lmHead(finalNorm(hidden));
+            NDArray logits = Torch.cast(lmHead(finalNorm(hidden)), DataType.FLOAT32);
             Float loss = in.labels() == null ? null : loss(logits, in.labels(), scope);
+            Float aux = null;
+            if (routers && !ctx.routerLogits().isEmpty()) {
+                aux = routerAuxLoss(ctx.routerLogits(), tokenMask(in.attentionMask(), batch, t), scope);
+                if (loss != null && aux != null) {
+                    loss = loss + (float) routerAuxLossCoef() * aux;
+                }
+            }
             logits.attach(outputManager);
-            List<NDArray> routers = new ArrayList<>(ctx.routerLogits());
-            routers.forEach(r -> r.attach(outputManager));
-            return new ForwardOutput(logits, loss, cache, routers);
+            List<NDArray> routerLogits = new ArrayList<>(ctx.routerLogits());
+            routerLogits.forEach(r -> r.attach(outputManager));
+            return new ForwardOutput(logits, loss, cache, routerLogits, aux);
         }
+    }
+
+    /** config.json's {@code output_router_logits} for MoE models (false for dense ones). */
+    protected boolean outputRouterLogitsByDefault() {
+        return false;
+    }
+
+    /**
+     * The auxiliary (load-balancing) loss of MoE models from the router logits of the sparse
+     * layers, unscaled, or null for dense models.
+     *
+     * @param tokenMask [B*T] 1 for real tokens, 0 for padding, or null without padding
+     */
+    protected Float routerAuxLoss(List<NDArray> routerLogits, float[] tokenMask, NDManager scope) {
+        return null;
+    }
+
+    /** The weight of {@link #routerAuxLoss} in the loss ({@code router_aux_loss_coef}). */
+    protected double routerAuxLossCoef() {
+        return 0;
+    }
+
+    /** The current tokens' columns of the attention mask, flattened, or null when nothing is padded. */
+    private static float[] tokenMask(int[][] mask, int batch, int t) {
+        if (mask == null) {
+            return null;
+        }
+        float[] flat = new float[batch * t];
+        boolean padded = false;
+        for (int b = 0; b < batch; b++) {
+            int offset = mask[b].length - t;
+            for (int i = 0; i < t; i++) {
+                flat[b * t + i] = mask[b][offset + i] != 0 ? 1f : 0f;
+                padded |= mask[b][offset + i] == 0;
+            }
+        }
+        return padded ? flat : null;
     }
 
     /** transformers' causal-LM loss: mean NLL of labels[:, 1:] given logits[:, :-1], ignoring -100. */
@@ -127,6 +205,16 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             return Float.NaN;
         }
         return -picked.mul(w).sum().getFloat() / count;
+    }
+
+    private static long max(long[][] rows) {
+        long m = 0;
+        for (long[] row : rows) {
+            for (long v : row) {
+                m = Math.max(m, v);
+            }
+        }
+        return m;
     }
 
     private static long[] flatten(int[][] rows) {

@@ -14,6 +14,9 @@ import java.util.Objects;
  *   <li>{@code logitsToKeep}: 0 = logits for all T positions, k = only the last k (decode needs 1).
  *   <li>{@code labels} [B, T] or null: token ids to score, shifted inside like transformers
  *       (position t predicts labels[t+1]); -100 is ignored; the loss is the mean NLL.
+ *   <li>{@code outputRouterLogits} or null: MoE models return their router logits (and add the
+ *       load-balancing term to the loss) when true; null follows config.json's
+ *       {@code output_router_logits} (false by default), like transformers.
  * </ul>
  */
 public final class ForwardInput {
@@ -25,6 +28,7 @@ public final class ForwardInput {
     private final KvCache cache;
     private final int logitsToKeep;
     private final int[][] labels;
+    private final Boolean outputRouterLogits;
 
     private ForwardInput(Builder b) {
         this.inputIds = b.inputIds;
@@ -33,6 +37,7 @@ public final class ForwardInput {
         this.cache = b.cache;
         this.logitsToKeep = b.logitsToKeep;
         this.labels = b.labels;
+        this.outputRouterLogits = b.outputRouterLogits;
     }
 
     /** One unpadded sequence, no cache, all logits. */
@@ -68,6 +73,11 @@ public final class ForwardInput {
         return labels;
     }
 
+    /** transformers' {@code output_router_logits}; null: the config's default. */
+    public Boolean outputRouterLogits() {
+        return outputRouterLogits;
+    }
+
     public int batchSize() {
         return inputIds.length;
     }
@@ -84,6 +94,7 @@ public final class ForwardInput {
         private KvCache cache;
         private int logitsToKeep;
         private int[][] labels;
+        private Boolean outputRouterLogits;
 
         private Builder(int[][] inputIds) {
             this.inputIds = Objects.requireNonNull(inputIds, "inputIds");
@@ -111,6 +122,11 @@ public final class ForwardInput {
 
         public Builder labels(int[][] labelIds) {
             this.labels = labelIds;
+            return this;
+        }
+
+        public Builder outputRouterLogits(Boolean output) {
+            this.outputRouterLogits = output;
             return this;
         }
 

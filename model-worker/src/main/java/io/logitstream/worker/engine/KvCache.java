@@ -72,7 +72,7 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("KV cache holds batch size " + batch + ", forward has " + shape[0]);
         }
         if (keys[layer] == null || end > keys[layer].getShape().get(2)) {
-            grow(layer, shape, end);
+            grow(layer, shape, end, k.getDataType());
         }
         long[] from = {0, 0, length, 0};
         long[] to = {shape[0], shape[1], end, shape[3]};
@@ -87,15 +87,15 @@ public final class KvCache implements AutoCloseable {
         length += tokens;
     }
 
-    private void grow(int layer, long[] kvShape, int needed) {
+    private void grow(int layer, long[] kvShape, int needed, ai.djl.ndarray.types.DataType type) {
         int newCapacity = capacity;
         while (newCapacity < needed) {
             newCapacity = Math.min(maxCapacity, newCapacity * 2);
         }
         capacity = newCapacity;
         Shape shape = new Shape(kvShape[0], kvShape[1], newCapacity, kvShape[3]);
-        NDArray newK = Torch.empty(manager, shape);
-        NDArray newV = Torch.empty(manager, shape);
+        NDArray newK = Torch.empty(manager, shape, type);
+        NDArray newV = Torch.empty(manager, shape, type);
         if (keys[layer] != null) {
             if (length > 0) {
                 long[] from = {0, 0, 0, 0};

@@ -3,6 +3,10 @@ package io.logitstream.worker.engine;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.gpt2.Gpt2Model;
+import io.logitstream.worker.engine.llama.LlamaModel;
+import io.logitstream.worker.engine.mistral.MistralModel;
+import io.logitstream.worker.engine.qwen2.Qwen2Model;
+import io.logitstream.worker.engine.qwen2moe.Qwen2MoeModel;
 import io.logitstream.worker.engine.weights.Checkpoint;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,7 +15,8 @@ import java.util.Set;
 
 /**
  * The registry of architectures by {@code config.model_type}. Adding one is one line here plus
- * its package ({@code engine.llama}, ...), which builds itself from the shared layers.
+ * its package ({@code engine.llama}, ...), which builds itself from the shared layers; Llama-style
+ * architectures reuse {@code engine.llama.LlamaStyleModel} and only parse their config.
  */
 public final class ModelArchitectures {
 
@@ -25,6 +30,10 @@ public final class ModelArchitectures {
 
     static {
         REGISTRY.put(Gpt2Model.MODEL_TYPE, Gpt2Model::load);
+        REGISTRY.put(LlamaModel.MODEL_TYPE, LlamaModel::load);
+        REGISTRY.put(MistralModel.MODEL_TYPE, MistralModel::load);
+        REGISTRY.put(Qwen2Model.MODEL_TYPE, Qwen2Model::load);
+        REGISTRY.put(Qwen2MoeModel.MODEL_TYPE, Qwen2MoeModel::load);
     }
 
     private ModelArchitectures() {

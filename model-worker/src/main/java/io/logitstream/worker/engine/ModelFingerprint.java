@@ -36,7 +36,10 @@ public record ModelFingerprint(String value) {
         List<Path> weights = new ArrayList<>(weightFiles);
         weights.sort(null);
         files.addAll(weights);
-        files.add(dir.resolve("tokenizer.json"));
+        Path tokenizer = dir.resolve("tokenizer.json");
+        if (Files.isRegularFile(tokenizer)) {
+            files.add(tokenizer);
+        }
         Path tokConfig = dir.resolve("tokenizer_config.json");
         if (Files.isRegularFile(tokConfig)) {
             files.add(tokConfig);

@@ -2,6 +2,7 @@ package io.logitstream.worker.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
@@ -31,10 +32,19 @@ public final class ModelLoader {
     }
 
     /**
+     * Loads for a device, computing in fp32 on the CPU and in fp16 on a GPU.
+     *
      * @param name the model's name in results (null: the folder name)
      * @param device where the weights and activations live (see {@link DeviceSelector})
      */
     public static LoadedModel load(Path dir, String name, Device device) {
+        return load(dir, name, device, DeviceSelector.computeType(device));
+    }
+
+    /**
+     * @param computeType the type of weights and activations: FLOAT32 or FLOAT16 (logits are fp32 either way)
+     */
+    public static LoadedModel load(Path dir, String name, Device device, DataType computeType) {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException("model folder " + dir + " does not exist");
         }
@@ -45,14 +55,15 @@ public final class ModelLoader {
         long start = System.nanoTime();
         LOG.debug("engine {} ready in {} ms", engine.getVersion(), (start - engineStart) / 1_000_000);
 
-        TextTokenizer tokenizer = TextTokenizer.load(dir);
+        // a checkpoint without tokenizer.json still runs on token ids; text fails when used
+        TextTokenizer tokenizer = TextTokenizer.loadIfPresent(dir);
         CausalLanguageModel model = null;
         try {
             ChatTemplate chat = ChatTemplate.from(tokenizer.config()).orElse(null);
             GenerationDefaults defaults = GenerationDefaults.load(dir, config);
             List<Path> weightFiles;
             NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
-            try (Checkpoint weights = Checkpoint.open(dir)) {
+            try (Checkpoint weights = Checkpoint.open(dir, computeType)) {
                 weightFiles = weights.files();
                 try {
                     model = factory.load(config, weights, manager);
@@ -64,8 +75,9 @@ public final class ModelLoader {
             ModelFingerprint fingerprint = ModelFingerprint.compute(dir, weightFiles);
             long millis = (System.nanoTime() - start) / 1_000_000;
             String modelName = name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString();
-            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} in {} ms, {}", modelName, config.modelType(),
-                    config.numLayers(), config.vocabSize(), model.contextLength(), device, millis, fingerprint);
+            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {} in {} ms, {}", modelName,
+                    config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(), device,
+                    computeType, millis, fingerprint);
             return new LoadedModel(modelName, dir, model, tokenizer, chat, defaults, fingerprint, device, millis);
         } catch (RuntimeException e) {
             if (model != null) {

@@ -125,6 +125,56 @@ class EngineCommandsTest {
         assertThat(both.err()).contains("exactly one of --prompt, --messages, --input-ids");
     }
 
+    /** score and generate on the Llama and Qwen2-MoE fixtures: the same numbers as transformers. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe"})
+    void scoreAndGenerateWorkForLlamaAndQwen2Moe(String fixture) throws Exception {
+        JsonNode golden = TestModels.golden(fixture);
+        JsonNode c = TestModels.goldenCase(golden, "unicode");
+        String dir = TestModels.modelDir(fixture).toString();
+        Run s = run("score", "--model", dir, "--prompt", c.get("text").asText(), "--top-k", "2", "--device", "cpu");
+        assertThat(s.exit()).as(s.err()).isZero();
+        JsonNode j = s.json();
+        assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
+        for (int t = 1; t < c.get("input_ids").size(); t++) {
+            assertThat(j.get("token_logprobs").get(t).asDouble())
+                    .isCloseTo(c.get("token_logprobs").get(t).asDouble(), within(1e-4));
+            assertThat(j.get("greedy_ids").get(t).asInt()).isEqualTo(c.get("top_ids").get(t - 1).get(0).asInt());
+        }
+        assertThat(j.get("model_fingerprint").asText()).isEqualTo(TestModels.model(fixture).fingerprint().value());
+
+        Run g = run("generate", "--model", dir, "--prompt", c.get("text").asText(), "--max-new-tokens", "8",
+                "--ignore-eos");
+        assertThat(g.exit()).as(g.err()).isZero();
+        assertThat(g.json().get("new_ids")).isEqualTo(c.get("greedy_new_ids"));
+        assertThat(g.json().get("text").asText()).isEqualTo(c.get("greedy_text").asText());
+    }
+
+    @org.junit.jupiter.api.Test
+    void idsOnlyCheckpointScoresAndGeneratesFromIdsAndExplainsText() throws Exception {
+        JsonNode c = TestModels.goldenCase(TestModels.golden("variant-qwen2moe-norm"), "short");
+        String dir = TestModels.modelDir("variant-qwen2moe-norm").toString();
+        String ids = String.join(",", toStrings(c.get("input_ids")));
+        Run g = run("generate", "--model", dir, "--input-ids", ids, "--max-new-tokens", "8", "--ignore-eos");
+        assertThat(g.exit()).as(g.err()).isZero();
+        assertThat(g.json().get("new_ids")).isEqualTo(c.get("greedy_new_ids"));
+        assertThat(g.json().get("text").asText()).isEmpty();
+        Run s = run("score", "--model", dir, "--input-ids", ids);
+        assertThat(s.exit()).as(s.err()).isZero();
+        assertThat(s.json().get("tokens").get(0).isNull()).isTrue();
+        Run text = run("score", "--model", dir, "--prompt", "hello");
+        assertThat(text.exit()).isEqualTo(2);
+        assertThat(text.err()).contains("error: no tokenizer.json in").contains("send token ids");
+    }
+
+    @org.junit.jupiter.api.Test
+    void gpuWithoutACudaBuildIsExplained() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0);
+        Run r = run("score", "--model", model(), "--input-ids", "1,2", "--device", "gpu");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("PYTORCH_FLAVOR").contains("CUDA");
+    }
+
     private static List<String> toStrings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));

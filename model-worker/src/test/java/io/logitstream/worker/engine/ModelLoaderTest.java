@@ -53,7 +53,7 @@ class ModelLoaderTest {
                 + " \"max_position_embeddings\": 8}");
         assertThatThrownBy(() -> ModelLoader.load(tmp))
                 .isInstanceOf(UnsupportedModelTypeException.class)
-                .hasMessage("unsupported model_type 'bert' (supported: gpt2)");
+                .hasMessage("unsupported model_type 'bert' (supported: gpt2, llama, mistral, qwen2, qwen2_moe)");
     }
 
     @Test
@@ -86,11 +86,16 @@ class ModelLoaderTest {
     void deviceSelection() {
         assertThat(DeviceSelector.resolve("cpu").isGpu()).isFalse();
         assertThat(DeviceSelector.resolve(null).isGpu()).isFalse();
+        assertThat(DeviceSelector.computeType(ai.djl.Device.cpu())).isEqualTo(ai.djl.ndarray.types.DataType.FLOAT32);
+        assertThat(DeviceSelector.computeType(ai.djl.Device.gpu(0))).isEqualTo(ai.djl.ndarray.types.DataType.FLOAT16);
         assertThatThrownBy(() -> DeviceSelector.resolve("tpu")).hasMessageContaining("unknown device 'tpu'");
         if (ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0) {
             assertThat(DeviceSelector.resolve("auto").isGpu()).isFalse();
             assertThatThrownBy(() -> DeviceSelector.resolve("gpu")).isInstanceOf(ModelLoadException.class)
-                    .hasMessageContaining("sees 0 GPU(s)");
+                    .hasMessageContaining("no CUDA device")
+                    .hasMessageContaining("set the environment variable PYTORCH_FLAVOR to a CUDA flavor")
+                    .hasMessageContaining("allow DJL to download");
+            assertThatThrownBy(() -> DeviceSelector.resolve("gpu:x")).hasMessageContaining("unknown device 'gpu:x'");
         }
     }
 }

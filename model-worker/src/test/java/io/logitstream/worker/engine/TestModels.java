@@ -7,14 +7,31 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Fixture access shared by all engine and CLI tests. The tiny GPT-2 is loaded once per JVM, so
- * DJL's native startup and the weight load are paid once for the whole test run.
+ * Fixture access shared by all engine and CLI tests. Each fixture checkpoint is loaded once per
+ * JVM, so DJL's native startup and the weight loads are paid once for the whole test run.
  */
 public final class TestModels {
-    private static LoadedModel tinyGpt2;
-    private static JsonNode tinyGpt2Golden;
+    /** Every checkpoint under fixtures/models with a golden file, in a stable order. */
+    public static final List<String> FIXTURES = List.of("tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2",
+            "tiny-qwen2-moe", "variant-llama-linear", "variant-llama-dynamic", "variant-llama-mqa-bias",
+            "variant-qwen2-window", "variant-qwen2moe-norm");
+
+    private static final Map<String, LoadedModel> MODELS = new HashMap<>();
+    private static final Map<String, JsonNode> GOLDENS = new HashMap<>();
+
+    static {
+        // The fixtures are tiny: PyTorch's second intra-op thread buys nothing, and on a busy 2-core
+        // machine every parallel region (full-vocab ops) can wait a scheduler slice for it: the golden
+        // tests took 72 s with 2 threads and 11 s with 1 while a benchmark ran beside them.
+        // -Dlogitstream.test.threads=N overrides.
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(Integer.getInteger("logitstream.test.threads", 1));
+    }
 
     private TestModels() {
     }
@@ -40,17 +57,25 @@ public final class TestModels {
     }
 
     public static synchronized LoadedModel tinyGpt2() {
-        if (tinyGpt2 == null) {
-            tinyGpt2 = ModelLoader.load(tinyGpt2Dir());
-        }
-        return tinyGpt2;
+        return model("tiny-gpt2");
     }
 
     public static synchronized JsonNode tinyGpt2Golden() {
-        if (tinyGpt2Golden == null) {
-            tinyGpt2Golden = readJson(root().resolve("fixtures/golden/tiny-gpt2.json"));
-        }
-        return tinyGpt2Golden;
+        return golden("tiny-gpt2");
+    }
+
+    public static Path modelDir(String name) {
+        return root().resolve("fixtures/models/" + name);
+    }
+
+    /** A fixture checkpoint, loaded once per JVM (on the CPU, fp32); do not close it. */
+    public static synchronized LoadedModel model(String name) {
+        return MODELS.computeIfAbsent(name, n -> ModelLoader.load(modelDir(n)));
+    }
+
+    /** {@code fixtures/golden/<name>.json}, parsed once per JVM. */
+    public static synchronized JsonNode golden(String name) {
+        return GOLDENS.computeIfAbsent(name, n -> readJson(root().resolve("fixtures/golden/" + n + ".json")));
     }
 
     public static JsonNode readJson(Path p) {

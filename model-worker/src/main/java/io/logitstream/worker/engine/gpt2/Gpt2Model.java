@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.DecoderOnlyModel;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.layers.DecoderLayer;
 import io.logitstream.worker.engine.layers.LayerContext;
 import io.logitstream.worker.engine.layers.LayerNorm;
 import io.logitstream.worker.engine.layers.Linear;
@@ -27,18 +28,18 @@ public final class Gpt2Model extends DecoderOnlyModel {
     private final Gpt2Config cfg;
     private final NDArray wte;
     private final NDArray wpe;
-    private final Gpt2Block[] blocks;
+    private final DecoderLayer[] blocks;
     private final LayerNorm lnF;
     private final NDArray lmHead;
 
     private Gpt2Model(ModelConfig config, Gpt2Config cfg, NDManager manager, Checkpoint w) {
-        super(config, manager);
+        super(config, manager, w.computeType());
         this.cfg = cfg;
         String p = w.has("transformer.wte.weight") ? "transformer." : "";
         int e = cfg.hidden();
         wte = w.load(p + "wte.weight", manager, cfg.vocab(), e);
         wpe = w.load(p + "wpe.weight", manager, cfg.positions(), e);
-        blocks = new Gpt2Block[cfg.layers()];
+        blocks = new DecoderLayer[cfg.layers()];
         for (int i = 0; i < cfg.layers(); i++) {
             String b = p + "h." + i + ".";
             LayerNorm ln1 = new LayerNorm(w.load(b + "ln_1.weight", manager, e), w.load(b + "ln_1.bias", manager, e),
@@ -56,7 +57,7 @@ public final class Gpt2Model extends DecoderOnlyModel {
                     w.load(b + "mlp.c_fc.bias", manager, inner));
             Linear proj = Linear.fromInOut(w.load(b + "mlp.c_proj.weight", manager, inner, e),
                     w.load(b + "mlp.c_proj.bias", manager, e));
-            blocks[i] = new Gpt2Block(ln1, attn, ln2, new Mlp(fc, proj, cfg.activation(), scalars));
+            blocks[i] = new DecoderLayer(ln1, attn, ln2, new Mlp(fc, proj, cfg.activation(), scalars));
         }
         lnF = new LayerNorm(w.load(p + "ln_f.weight", manager, e), w.load(p + "ln_f.bias", manager, e),
                 cfg.layerNormEps());

@@ -22,11 +22,21 @@ public final class AttentionMask {
      * @param padding {@code attention_mask} rows over past + current tokens (B x S), or null for no padding
      * @param past tokens already in the KV cache
      * @param length new tokens in this forward (T)
-     * @param slidingWindow attention window (Mistral), or null
+     * @param slidingWindow attention window (a query sees itself and the previous window - 1
+     *     tokens, transformers' {@code kv_idx > q_idx - sliding_window}), or null
      * @return a [1 or B, 1, T, S] additive mask in {@code scope}, or null when nothing is masked
      */
     public static NDArray build(NDManager scope, Scalars c, int[][] padding, int past, int length,
             Integer slidingWindow) {
+        return build(scope, c, padding, past, length, slidingWindow, DataType.FLOAT32);
+    }
+
+    /**
+     * The same mask in the compute type of the attention scores ({@code type}'s most negative
+     * value marks masked keys, as transformers' {@code torch.finfo(dtype).min}).
+     */
+    public static NDArray build(NDManager scope, Scalars c, int[][] padding, int past, int length,
+            Integer slidingWindow, DataType type) {
         int total = past + length;
         boolean hasPadding = false;
         if (padding != null) {
@@ -61,7 +71,8 @@ public final class AttentionMask {
                 NDArray pad = tmp.create(flat, new Shape(batch, 1, 1, total)).gt(0);
                 allowed = allowed.logicalAnd(pad);
             }
-            NDArray mask = Torch.where(allowed, c.of(0f), c.maskValue());
+            NDArray mask = Torch.where(allowed, c.of(0f), c.maskValue(type));
+            mask = Torch.cast(mask, type);
             mask.attach(scope);
             return mask;
         }

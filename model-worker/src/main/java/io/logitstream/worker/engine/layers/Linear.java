@@ -49,11 +49,22 @@ public final class Linear {
         NDArray b = null;
         if (anyBias) {
             for (Linear p : parts) {
-                bs.add(p.bias != null ? p.bias : manager.zeros(new ai.djl.ndarray.types.Shape(p.outFeatures())));
+                bs.add(p.bias != null ? p.bias
+                        : manager.zeros(new ai.djl.ndarray.types.Shape(p.outFeatures()), p.weight.getDataType()));
             }
             b = NDArrays.concat(bs, 0);
             b.attach(manager);
         }
+        return new Linear(w, b);
+    }
+
+    /**
+     * The projection restricted to output rows {@code [from, to)}: a view of the weight (and bias),
+     * no copy, attached to {@code manager}. E.g. one expert's part of a fused MoE projection.
+     */
+    public Linear rows(long from, long to, NDManager manager) {
+        NDArray w = Torch.narrow(weight, 0, from, to, manager);
+        NDArray b = bias == null ? null : Torch.narrow(bias, 0, from, to, manager);
         return new Linear(w, b);
     }
 

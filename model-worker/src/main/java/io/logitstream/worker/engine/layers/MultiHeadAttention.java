@@ -22,6 +22,7 @@ public final class MultiHeadAttention {
     private final int headDim;
     private final NDArray scale;
     private final RotaryEmbedding rope;
+    private final boolean sliding;
 
     /**
      * @param qkv fused projection with output [(numHeads + 2 numKvHeads) * headDim]: q, then k, then v
@@ -31,6 +32,15 @@ public final class MultiHeadAttention {
      */
     public MultiHeadAttention(Linear qkv, Linear out, int numHeads, int numKvHeads, int headDim,
             float scale, RotaryEmbedding rope, Scalars scalars) {
+        this(qkv, out, numHeads, numKvHeads, headDim, scale, rope, false, scalars);
+    }
+
+    /**
+     * @param sliding whether this layer attends through the sliding-window mask
+     *     ({@link LayerContext#mask(boolean)}) instead of the full causal one
+     */
+    public MultiHeadAttention(Linear qkv, Linear out, int numHeads, int numKvHeads, int headDim,
+            float scale, RotaryEmbedding rope, boolean sliding, Scalars scalars) {
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException("num_attention_heads " + numHeads
                     + " is not a multiple of num_key_value_heads " + numKvHeads);
@@ -47,6 +57,11 @@ public final class MultiHeadAttention {
         this.headDim = headDim;
         this.scale = scalars.of(scale);
         this.rope = rope;
+        this.sliding = sliding;
+    }
+
+    public boolean sliding() {
+        return sliding;
     }
 
     /**
@@ -62,15 +77,18 @@ public final class MultiHeadAttention {
         int kvh = numKvHeads;
         NDArray fused = qkv.forward(x);
         NDArray heads = fused.reshape(b, t, h + 2L * kvh, headDim).transpose(0, 2, 1, 3);
-        NDArray q = Torch.narrow(heads, 1, 0, h, scope);
-        NDArray k = Torch.narrow(heads, 1, h, h + kvh, scope);
+        NDArray q;
+        NDArray k;
         NDArray v = Torch.narrow(heads, 1, h + kvh, h + 2L * kvh, scope);
         if (rope != null) {
-            q = rope.apply(q, ctx.rope());
-            k = rope.apply(k, ctx.rope());
+            // queries and keys are adjacent heads of the fused projection: rotate them in one go
+            NDArray qk = rope.apply(Torch.narrow(heads, 1, 0, h + kvh, scope), ctx.rope());
+            q = Torch.narrow(qk, 1, 0, h, scope);
+            k = Torch.narrow(qk, 1, h, h + kvh, scope);
             Torch.mulInPlace(q, scale);
         } else {
-            q = q.mul(scale);
+            q = Torch.narrow(heads, 1, 0, h, scope).mul(scale);
+            k = Torch.narrow(heads, 1, h, h + kvh, scope);
         }
         if (ctx.cache() != null) {
             NDArray[] kv = ctx.cache().append(layer, k, v, scope);
@@ -86,10 +104,17 @@ public final class MultiHeadAttention {
         } else {
             scores = q.reshape(b, kvh, groups * t, headDim).matMul(kT).reshape(b, h, t, keys);
         }
-        if (ctx.mask() != null) {
-            Torch.addInPlace(scores, ctx.mask());
+        NDArray mask = ctx.mask(sliding);
+        if (mask != null) {
+            Torch.addInPlace(scores, mask);
         }
+        // softmax in fp32 whatever the compute type, then back (transformers' eager attention)
         NDArray probs = Torch.softmax(scores, -1);
+        if (probs.getDataType() != scores.getDataType()) {
+            NDArray cast = probs.toType(scores.getDataType(), false);
+            probs.close();
+            probs = cast;
+        }
         scores.close();
         NDArray attended = groups == 1 ? probs.matMul(v)
                 : probs.reshape(b, kvh, groups * t, keys).matMul(v).reshape(b, h, t, headDim);

@@ -25,4 +25,9 @@ public final class Scalars {
     public NDArray maskValue() {
         return of(-Float.MAX_VALUE);
     }
+
+    /** {@code torch.finfo(type).min}: the "masked" value for scores of that type (fp16: -65504). */
+    public NDArray maskValue(ai.djl.ndarray.types.DataType type) {
+        return type == ai.djl.ndarray.types.DataType.FLOAT16 ? of(-65504f) : maskValue();
+    }
 }

@@ -2,6 +2,7 @@ package io.logitstream.worker.engine.layers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -70,9 +71,29 @@ public final class Torch {
         JniUtils.indexSet(pt(target), pt(value), from, to, step);
     }
 
-    /** Uninitialised storage (torch.empty): for buffers that are written before being read. */
+    /** Uninitialised fp32 storage (torch.empty): for buffers that are written before being read. */
     public static NDArray empty(NDManager manager, Shape shape) {
-        return manager.create(shape, DataType.FLOAT32);
+        return empty(manager, shape, DataType.FLOAT32);
+    }
+
+    /** Uninitialised storage of a given type (torch.empty). */
+    public static NDArray empty(NDManager manager, Shape shape, DataType type) {
+        return manager.create(shape, type);
+    }
+
+    /** {@code a[index]} along the first axis (torch.index_select(a, 0, index)); result in {@code a}'s manager. */
+    public static NDArray rows(NDArray a, NDArray index) {
+        return a.get(new NDIndex("{}", index));
+    }
+
+    /** {@code torch.sigmoid(x)}: a new tensor in {@code x}'s manager. */
+    public static NDArray sigmoid(NDArray x) {
+        return JniUtils.sigmoid(pt(x));
+    }
+
+    /** {@code x} in {@code type}: {@code x} itself when it already has that type, else a converted copy. */
+    public static NDArray cast(NDArray x, DataType type) {
+        return x.getDataType() == type ? x : x.toType(type, false);
     }
 
     /** Softmax over {@code axis} in fp32. */
@@ -93,6 +114,12 @@ public final class Torch {
     /** In place: {@code x += y} (broadcasting y). */
     public static NDArray addInPlace(NDArray x, NDArray y) {
         JniUtils.addi(pt(x), pt(y));
+        return x;
+    }
+
+    /** In place: {@code x /= y} (broadcasting y). */
+    public static NDArray divInPlace(NDArray x, NDArray y) {
+        JniUtils.divi(pt(x), pt(y));
         return x;
     }
 

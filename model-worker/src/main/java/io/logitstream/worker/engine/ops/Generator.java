@@ -12,6 +12,7 @@ import io.logitstream.worker.engine.KvCache;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.layers.Torch;
 import io.logitstream.worker.engine.tokenizer.StreamingDetokenizer;
+import io.logitstream.worker.engine.tokenizer.TokenizerException;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -19,7 +20,8 @@ import java.util.Set;
  * Autoregressive generation with the KV cache: one forward over the prompt (prefill), then one
  * single-token forward per new token, keeping only the last position's logits. The choice of
  * the token is delegated to a {@link SamplingPolicy}; the reported logprob and alternatives are
- * those of the model's raw distribution.
+ * those of the model's raw distribution. A checkpoint without a tokenizer generates ids only
+ * (empty text and deltas).
  */
 public final class Generator {
     private final LoadedModel loaded;
@@ -53,7 +55,13 @@ public final class Generator {
         // The last new token needs no forward of its own, hence + 1.
         int maxNew = Math.min(options.maxNewTokens(), ctx - promptIds.length + 1);
         int k = Math.min(options.topK(), model.vocabSize());
-        StreamingDetokenizer detok = StreamingDetokenizer.of(loaded.tokenizer());
+        // A checkpoint without a tokenizer generates ids only: no text, no deltas, no stop strings.
+        boolean hasText = loaded.tokenizer().isAvailable();
+        if (!hasText && !options.stopStrings().isEmpty()) {
+            throw new TokenizerException("model '" + loaded.name() + "' has no tokenizer.json, so stop strings"
+                    + " cannot be matched; use eos ids or max new tokens");
+        }
+        StreamingDetokenizer detok = hasText ? StreamingDetokenizer.of(loaded.tokenizer()) : null;
         StopStringMatcher stops = new StopStringMatcher(options.stopStrings());
 
         int[] history = Arrays.copyOf(promptIds, promptIds.length + maxNew);
@@ -96,8 +104,8 @@ public final class Generator {
                     history[promptIds.length + produced] = token;
                     produced++;
                     boolean isEos = eos.contains(token);
-                    String delta = detok.add(token);
-                    if (isEos || produced == maxNew) {
+                    String delta = detok == null ? "" : detok.add(token);
+                    if (detok != null && (isEos || produced == maxNew)) {
                         delta += detok.flush();
                     }
                     if (!stops.isEmpty()) {
@@ -123,7 +131,7 @@ public final class Generator {
         }
         long total = System.nanoTime() - t0;
         int[] ids = Arrays.copyOf(newIds, produced);
-        String text = stops.truncate(loaded.tokenizer().decode(ids, true));
+        String text = hasText ? stops.truncate(loaded.tokenizer().decode(ids, true)) : "";
         return new GenerationResult(promptIds.clone(), ids, text, reason, Arrays.copyOf(logprobs, produced),
                 Arrays.copyOf(topIds, produced), Arrays.copyOf(topLps, produced), prefill, total - prefill);
     }

@@ -34,14 +34,17 @@ public final class TextTokenizer implements AutoCloseable {
     private final Boolean addBos;
     private final Boolean addEos;
     private final boolean cleanUpSpaces;
+    /** Where tokenizer.json was expected, for the error of a checkpoint that has none. */
+    private final Path missingFrom;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, JsonNode config) {
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, JsonNode config, Path missingFrom) {
         this.tokenizer = tokenizer;
         this.config = config;
+        this.missingFrom = missingFrom;
         this.specialTokens = SpecialTokens.from(config);
-        this.bosId = singleId(specialTokens.bos());
-        this.eosId = singleId(specialTokens.eos());
-        this.padId = singleId(specialTokens.pad());
+        this.bosId = tokenizer == null ? null : singleId(specialTokens.bos());
+        this.eosId = tokenizer == null ? null : singleId(specialTokens.eos());
+        this.padId = tokenizer == null ? null : singleId(specialTokens.pad());
         this.addBos = config.hasNonNull("add_bos_token") ? config.get("add_bos_token").asBoolean() : null;
         this.addEos = config.hasNonNull("add_eos_token") ? config.get("add_eos_token").asBoolean() : null;
         this.cleanUpSpaces = config.path("clean_up_tokenization_spaces").asBoolean(false);
@@ -51,9 +54,32 @@ public final class TextTokenizer implements AutoCloseable {
     public static TextTokenizer load(Path dir) {
         Path file = dir.resolve(FILE);
         if (!Files.isRegularFile(file)) {
-            throw new TokenizerException("no " + FILE + " in " + dir
-                    + " (only fast tokenizers are supported; convert the slow one with transformers)");
+            throw new TokenizerException(missingMessage(dir));
         }
+        return loadFile(dir, file);
+    }
+
+    /**
+     * Like {@link #load}, but a folder without {@code tokenizer.json} gives a tokenizer that is
+     * {@linkplain #isAvailable() unavailable}: the model can still run on token ids (forward,
+     * scoring, generation of ids), and only turning text into ids or ids into text fails, with
+     * a message that says so.
+     */
+    public static TextTokenizer loadIfPresent(Path dir) {
+        Path file = dir.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return new TextTokenizer(null, readConfig(dir), dir);
+        }
+        return loadFile(dir, file);
+    }
+
+    private static String missingMessage(Path dir) {
+        return "no " + FILE + " in " + dir + ": this checkpoint has no tokenizer, so text cannot be encoded or"
+                + " decoded; send token ids (input_ids) instead, or add a fast tokenizer (tokenizer.json;"
+                + " convert a slow one with transformers)";
+    }
+
+    private static JsonNode readConfig(Path dir) {
         JsonNode config = JsonNodeFactory.instance.objectNode();
         Path configFile = dir.resolve(CONFIG_FILE);
         if (Files.isRegularFile(configFile)) {
@@ -63,13 +89,18 @@ public final class TextTokenizer implements AutoCloseable {
                 throw new TokenizerException("cannot parse " + configFile + ": " + e.getMessage(), e);
             }
         }
+        return config;
+    }
+
+    private static TextTokenizer loadFile(Path dir, Path file) {
+        JsonNode config = readConfig(dir);
         // addSpecialTokens=true: encode() applies the post-processor; the per-call flag decides.
         Map<String, String> options = Map.of(
                 "addSpecialTokens", "true",
                 "truncation", "false",
                 "padding", "false");
         try (InputStream in = Files.newInputStream(file)) {
-            return new TextTokenizer(HuggingFaceTokenizer.newInstance(in, options), config);
+            return new TextTokenizer(HuggingFaceTokenizer.newInstance(in, options), config, null);
         } catch (IOException | RuntimeException e) {
             throw new TokenizerException("cannot load " + file + ": " + e.getMessage(), e);
         }
@@ -85,7 +116,7 @@ public final class TextTokenizer implements AutoCloseable {
      * rendered text already holds them) only the text's own tokens come back.
      */
     public int[] encode(String text, boolean addSpecialTokens) {
-        Encoding enc = tokenizer.encode(text, addSpecialTokens, false);
+        Encoding enc = require().encode(text, addSpecialTokens, false);
         long[] ids = enc.getIds();
         if (!addSpecialTokens || (addBos == null && addEos == null)) {
             return toInts(ids, 0, ids.length);
@@ -125,13 +156,13 @@ public final class TextTokenizer implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             l[i] = ids[i];
         }
-        String text = tokenizer.decode(l, skipSpecialTokens);
+        String text = require().decode(l, skipSpecialTokens);
         return cleanUpSpaces ? cleanUpTokenization(text) : text;
     }
 
     /** The text of one token on its own (a partial UTF-8 character decodes to U+FFFD). */
     public String tokenText(int id) {
-        return tokenizer.decode(new long[] {id}, false);
+        return require().decode(new long[] {id}, false);
     }
 
     /**
@@ -143,7 +174,19 @@ public final class TextTokenizer implements AutoCloseable {
         for (int i = 0; i < ids.length; i++) {
             l[i] = ids[i];
         }
-        return tokenizer.decode(l, skipSpecialTokens);
+        return require().decode(l, skipSpecialTokens);
+    }
+
+    /** False for a checkpoint without tokenizer.json (see {@link #loadIfPresent}). */
+    public boolean isAvailable() {
+        return tokenizer != null;
+    }
+
+    private HuggingFaceTokenizer require() {
+        if (tokenizer == null) {
+            throw new TokenizerException(missingMessage(missingFrom));
+        }
+        return tokenizer;
     }
 
     /** transformers' {@code clean_up_tokenization}: removes spaces before punctuation and contractions. */
@@ -193,6 +236,8 @@ public final class TextTokenizer implements AutoCloseable {
 
     @Override
     public void close() {
-        tokenizer.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
     }
 }

@@ -26,8 +26,8 @@ import java.util.TreeSet;
 
 /**
  * The weights of a Hugging Face checkpoint folder: a single {@code model.safetensors}, or shards
- * listed in {@code model.safetensors.index.json}. Tensors are loaded one by one, by name, as fp32
- * NDArrays (the engine computes in fp32).
+ * listed in {@code model.safetensors.index.json}. Tensors are loaded one by one, by name, in the
+ * engine's compute type: fp32 (CPU), or fp16 when opened for a GPU.
  *
  * <p>Conversions: F32 is zero-copy from the mapped file; F16 is wrapped as FLOAT16 (zero-copy)
  * and converted by torch; BF16 is widened in Java ({@code bits << 16}) because creating a BF16
@@ -40,30 +40,45 @@ public final class Checkpoint implements AutoCloseable {
     private final Path dir;
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byTensor;
+    private final DataType computeType;
 
-    private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor) {
+    private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor,
+            DataType computeType) {
         this.dir = dir;
         this.files = files;
         this.byTensor = byTensor;
+        this.computeType = computeType;
     }
 
-    /** Opens the weights of a checkpoint folder (single file or sharded). */
+    /** Opens the weights of a checkpoint folder (single file or sharded), to be loaded as fp32. */
     public static Checkpoint open(Path dir) {
+        return open(dir, DataType.FLOAT32);
+    }
+
+    /**
+     * Opens the weights of a checkpoint folder (single file or sharded).
+     *
+     * @param computeType what {@link #load} returns: FLOAT32 (CPU) or FLOAT16 (GPU)
+     */
+    public static Checkpoint open(Path dir, DataType computeType) {
+        if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
+            throw new IllegalArgumentException("compute type must be FLOAT32 or FLOAT16, not " + computeType);
+        }
         Path index = dir.resolve(INDEX_FILE);
         Path single = dir.resolve(SINGLE_FILE);
         if (Files.isRegularFile(index)) {
-            return openSharded(dir, index);
+            return openSharded(dir, index, computeType);
         }
         if (Files.isRegularFile(single)) {
             SafetensorsFile f = SafetensorsFile.open(single);
             Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
             f.tensors().keySet().forEach(n -> byTensor.put(n, f));
-            return new Checkpoint(dir, List.of(f), byTensor);
+            return new Checkpoint(dir, List.of(f), byTensor, computeType);
         }
         throw new CheckpointException("no weights in " + dir + ": expected " + SINGLE_FILE + " or " + INDEX_FILE);
     }
 
-    private static Checkpoint openSharded(Path dir, Path index) {
+    private static Checkpoint openSharded(Path dir, Path index, DataType computeType) {
         JsonNode weightMap;
         try {
             weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
@@ -102,11 +117,16 @@ public final class Checkpoint implements AutoCloseable {
             opened.forEach(SafetensorsFile::close);
             throw e;
         }
-        return new Checkpoint(dir, Collections.unmodifiableList(opened), byTensor);
+        return new Checkpoint(dir, Collections.unmodifiableList(opened), byTensor, computeType);
     }
 
     public Path dir() {
         return dir;
+    }
+
+    /** The type {@link #load} returns (the model's compute type). */
+    public DataType computeType() {
+        return computeType;
     }
 
     /** The weight files in a stable order (for fingerprinting). */
@@ -133,7 +153,7 @@ public final class Checkpoint implements AutoCloseable {
         return f.info(name);
     }
 
-    /** Loads a tensor as fp32, whatever its storage type. */
+    /** Loads a tensor in the compute type (fp32 unless opened for fp16), whatever its storage type. */
     public NDArray load(String name, NDManager manager) {
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {
@@ -144,16 +164,26 @@ public final class Checkpoint implements AutoCloseable {
         Shape shape = new Shape(info.shape());
         switch (info.dtype()) {
             case F32:
-                return manager.create(data, shape, DataType.FLOAT32);
+                return toCompute(manager.create(data, shape, DataType.FLOAT32));
             case F16:
                 try (NDArray half = manager.create(data, shape, DataType.FLOAT16)) {
-                    return half.toType(DataType.FLOAT32, true);
+                    // always a copy: the wrapped array may alias the read-only mapping
+                    return half.toType(computeType, true);
                 }
             case BF16:
-                return manager.create(bf16ToF32(data, info.elementCount()), shape, DataType.FLOAT32);
+                return toCompute(manager.create(bf16ToF32(data, info.elementCount()), shape, DataType.FLOAT32));
             default:
                 throw new CheckpointException("tensor '" + name + "' in " + f.path() + " has dtype "
                         + info.dtype() + "; weights must be F32, F16 or BF16");
+        }
+    }
+
+    private NDArray toCompute(NDArray f32) {
+        if (computeType == DataType.FLOAT32) {
+            return f32;
+        }
+        try (f32) {
+            return f32.toType(computeType, true);
         }
     }
 

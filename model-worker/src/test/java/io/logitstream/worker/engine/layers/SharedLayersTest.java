@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.logitstream.worker.engine.KvCache;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,6 +148,179 @@ class SharedLayersTest {
             assertThat(visible[3]).containsExactly(false, false, true, true);
             assertThat(visible[1]).containsExactly(true, true, false, false);
             assertThat(AttentionMask.build(m, scalars, null, 7, 1, null)).isNull();
+        }
+    }
+
+    /** The MoE block, dense and sparse, against a per-token loop in plain Java (transformers' eager experts). */
+    @Test
+    void moeBlockMatchesAPerTokenReference() {
+        int e = 5;
+        int k = 2;
+        int h = 6;
+        int inter = 4;
+        int shared = 3;
+        int n = 7;
+        Random r = new Random(4);
+        float[] router = random(r, e * h);
+        float[][] gate = new float[e][];
+        float[][] up = new float[e][];
+        float[][] down = new float[e][];
+        for (int i = 0; i < e; i++) {
+            gate[i] = random(r, inter * h);
+            up[i] = random(r, inter * h);
+            down[i] = random(r, h * inter);
+        }
+        float[] sg = random(r, h);
+        float[] sGate = random(r, shared * h);
+        float[] sUp = random(r, shared * h);
+        float[] sDown = random(r, h * shared);
+        float[] x = random(r, n * h);
+        for (boolean norm : new boolean[] {false, true}) {
+            double[] expected = new double[n * h];
+            double[][] expectedLogits = new double[n][e];
+            for (int t = 0; t < n; t++) {
+                double[] xt = new double[h];
+                for (int j = 0; j < h; j++) {
+                    xt[j] = x[t * h + j];
+                }
+                double[] logits = matVec(router, e, h, xt);
+                expectedLogits[t] = logits;
+                double max = Arrays.stream(logits).max().orElseThrow();
+                double z = Arrays.stream(logits).map(v -> Math.exp(v - max)).sum();
+                Integer[] order = new Integer[e];
+                for (int i = 0; i < e; i++) {
+                    order[i] = i;
+                }
+                Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
+                double picked = 0;
+                for (int j = 0; j < k; j++) {
+                    picked += Math.exp(logits[order[j]] - max) / z;
+                }
+                for (int j = 0; j < k; j++) {
+                    int ex = order[j];
+                    double w = Math.exp(logits[ex] - max) / z / (norm ? picked : 1);
+                    double[] y = gatedMlp(gate[ex], up[ex], down[ex], inter, h, xt);
+                    for (int q = 0; q < h; q++) {
+                        expected[t * h + q] += w * y[q];
+                    }
+                }
+                double sgate = 1 / (1 + Math.exp(-matVec(sg, 1, h, xt)[0]));
+                double[] y = gatedMlp(sGate, sUp, sDown, shared, h, xt);
+                for (int q = 0; q < h; q++) {
+                    expected[t * h + q] += sgate * y[q];
+                }
+            }
+            try (NDManager m = manager.newSubManager()) {
+                Linear[] g = new Linear[e];
+                Linear[] u = new Linear[e];
+                Linear[] d = new Linear[e];
+                for (int i = 0; i < e; i++) {
+                    g[i] = Linear.fromOutIn(m.create(gate[i], new Shape(inter, h)), null);
+                    u[i] = Linear.fromOutIn(m.create(up[i], new Shape(inter, h)), null);
+                    d[i] = Linear.fromOutIn(m.create(down[i], new Shape(h, inter)), null);
+                }
+                MoeBlock moe = new MoeBlock(m, Linear.fromOutIn(m.create(router, new Shape(e, h)), null), g, u, d,
+                        Linear.fromOutIn(m.create(sg, new Shape(1, h)), null),
+                        Linear.fromOutIn(m.create(sGate, new Shape(shared, h)), null),
+                        Linear.fromOutIn(m.create(sUp, new Shape(shared, h)), null),
+                        Linear.fromOutIn(m.create(sDown, new Shape(h, shared)), null), Activation.SILU, k, norm, scalars);
+                for (MoeBlock.Strategy strategy : MoeBlock.Strategy.values()) {
+                    moe.setStrategy(strategy);
+                    try (NDManager scope = m.newSubManager()) {
+                        LayerContext ctx = new LayerContext(null, null, null, null, scope, true);
+                        float[] got = moe.forward(scope.create(x, new Shape(1, n, h)), ctx).toFloatArray();
+                        for (int i = 0; i < got.length; i++) {
+                            assertThat((double) got[i]).as("%s norm=%s element %d", strategy, norm, i)
+                                    .isCloseTo(expected[i], within(1e-5));
+                        }
+                        float[] reported = ctx.routerLogits().get(0).toFloatArray();
+                        for (int t = 0; t < n; t++) {
+                            for (int i = 0; i < e; i++) {
+                                assertThat((double) reported[t * e + i]).isCloseTo(expectedLogits[t][i], within(1e-5));
+                            }
+                        }
+                        // the load-balancing loss: E * sum_e (fraction routed to e) * (mean prob of e)
+                        double[] frac = new double[e];
+                        double[] prob = new double[e];
+                        for (int t = 0; t < n; t++) {
+                            double[] l = expectedLogits[t];
+                            double max = Arrays.stream(l).max().orElseThrow();
+                            double z = Arrays.stream(l).map(v -> Math.exp(v - max)).sum();
+                            Integer[] order = {0, 1, 2, 3, 4};
+                            Arrays.sort(order, (a, b) -> Double.compare(l[b], l[a]));
+                            for (int j = 0; j < k; j++) {
+                                frac[order[j]] += 1.0 / n;
+                            }
+                            for (int i = 0; i < e; i++) {
+                                prob[i] += Math.exp(l[i] - max) / z / n;
+                            }
+                        }
+                        double aux = 0;
+                        for (int i = 0; i < e; i++) {
+                            aux += frac[i] * prob[i];
+                        }
+                        assertThat((double) MoeBlock.loadBalancingLoss(ctx.routerLogits(), e, k, null, scope))
+                                .isCloseTo(aux * e, within(1e-5));
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[] matVec(float[] w, int rows, int cols, double[] x) {
+        double[] y = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                y[i] += w[i * cols + j] * x[j];
+            }
+        }
+        return y;
+    }
+
+    private static double[] gatedMlp(float[] gate, float[] up, float[] down, int inter, int h, double[] x) {
+        double[] g = matVec(gate, inter, h, x);
+        double[] u = matVec(up, inter, h, x);
+        double[] a = new double[inter];
+        for (int i = 0; i < inter; i++) {
+            a[i] = g[i] / (1 + Math.exp(-g[i])) * u[i];
+        }
+        return matVec(down, h, inter, a);
+    }
+
+    /** Scaled rotary frequencies against transformers' formulas (computed here in doubles). */
+    @Test
+    void scaledRopeFrequenciesMatchTheFormulas() {
+        int dim = 8;
+        double theta = 10000;
+        double[] base = new double[dim / 2];
+        for (int i = 0; i < dim / 2; i++) {
+            base[i] = 1 / Math.pow(theta, 2.0 * i / dim);
+        }
+        try (NDManager m = manager.newSubManager()) {
+            float[] linear = new RopeConfig("linear", theta, 2, 0, 0, 64, 64, dim).create(m).invFreq().toFloatArray();
+            float[] llama3 = new RopeConfig("llama3", theta, 8, 1, 4, 64, 512, dim).create(m).invFreq().toFloatArray();
+            RotaryEmbedding dynamic = new RopeConfig("dynamic", theta, 2, 0, 0, 32, 32, dim).create(m);
+            float[] dynShort = dynamic.invFreq(32).toFloatArray();
+            float[] dyn40 = dynamic.invFreq(40).toFloatArray();
+            double ntkBase = theta * Math.pow(2.0 * 40 / 32 - 1, (double) dim / (dim - 2));
+            for (int i = 0; i < dim / 2; i++) {
+                assertThat((double) linear[i]).isCloseTo(base[i] / 2, within(1e-6 * base[i]));
+                double wavelen = 2 * Math.PI / base[i];
+                double expected;
+                if (wavelen < 64.0 / 4) {
+                    expected = base[i];
+                } else if (wavelen > 64.0 / 1) {
+                    expected = base[i] / 8;
+                } else {
+                    double smooth = (64 / wavelen - 1) / (4 - 1);
+                    expected = (1 - smooth) * base[i] / 8 + smooth * base[i];
+                }
+                assertThat((double) llama3[i]).isCloseTo(expected, within(1e-6 * base[i]));
+                assertThat((double) dynShort[i]).isCloseTo(base[i], within(1e-6 * base[i]));
+                double ntk = 1 / Math.pow(ntkBase, 2.0 * i / dim);
+                assertThat((double) dyn40[i]).isCloseTo(ntk, within(1e-6 * ntk));
+            }
+            assertThat(dynamic.isDynamic()).isTrue();
         }
     }
 

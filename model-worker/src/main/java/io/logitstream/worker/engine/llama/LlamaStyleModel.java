@@ -1,0 +1,167 @@
+package io.logitstream.worker.engine.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.logitstream.worker.engine.DecoderOnlyModel;
+import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.layers.DecoderLayer;
+import io.logitstream.worker.engine.layers.FeedForward;
+import io.logitstream.worker.engine.layers.GatedMlp;
+import io.logitstream.worker.engine.layers.LayerContext;
+import io.logitstream.worker.engine.layers.Linear;
+import io.logitstream.worker.engine.layers.MultiHeadAttention;
+import io.logitstream.worker.engine.layers.RmsNorm;
+import io.logitstream.worker.engine.layers.RopeConfig;
+import io.logitstream.worker.engine.layers.RotaryEmbedding;
+import io.logitstream.worker.engine.layers.Scalars;
+import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.weights.Checkpoint;
+
+/**
+ * The decoder shared by Llama, Mistral, Qwen2 and Qwen2-MoE (transformers'
+ * {@code LlamaForCausalLM} and its copies): token embedding, pre-norm {@link DecoderLayer}s of
+ * RMSNorm + rotary grouped-query attention + a feed-forward block, final RMSNorm, LM head (tied
+ * to the embedding when {@code tie_word_embeddings}).
+ *
+ * <p>Weights use the Hub names {@code model.embed_tokens.weight},
+ * {@code model.layers.<i>.{input_layernorm,post_attention_layernorm}.weight},
+ * {@code model.layers.<i>.self_attn.{q,k,v,o}_proj.{weight,bias}}, {@code model.norm.weight},
+ * {@code lm_head.weight}; every shape is checked at load. q/k/v are fused into one projection and
+ * gate/up into another (the separate copies are freed after fusing). The feed-forward block of
+ * each layer comes from a {@link FeedForwardLoader}: the gated MLP by default, experts for MoE.
+ */
+public class LlamaStyleModel extends DecoderOnlyModel {
+    public static final String PREFIX = "model.";
+
+    /** Builds layer {@code layer}'s feed-forward block from weights under {@code prefix} ("model.layers.i.mlp."). */
+    @FunctionalInterface
+    public interface FeedForwardLoader {
+        /**
+         * @param tmp a manager freed right after the layer is built: load weights that get fused there
+         * @param manager the model's manager: fused and unfused weights the block keeps
+         */
+        FeedForward load(int layer, String prefix, Checkpoint weights, NDManager tmp, NDManager manager, Scalars scalars);
+    }
+
+    protected final LlamaStyleConfig cfg;
+    private final NDArray embedTokens;
+    private final NDArray lmHead;
+    private final DecoderLayer[] layers;
+    private final RmsNorm norm;
+    private final RotaryEmbedding rope;
+
+    protected LlamaStyleModel(ModelConfig config, LlamaStyleConfig cfg, Checkpoint w, NDManager manager) {
+        this(config, cfg, w, manager, (i, prefix, weights, tmp, m, s) -> gatedMlp(cfg, prefix, cfg.intermediate(),
+                cfg.mlpBias(), weights, tmp, m, s));
+    }
+
+    protected LlamaStyleModel(ModelConfig config, LlamaStyleConfig cfg, Checkpoint w, NDManager manager,
+            FeedForwardLoader feedForward) {
+        super(config, manager, w.computeType());
+        this.cfg = cfg;
+        long e = cfg.hidden();
+        embedTokens = w.load(PREFIX + "embed_tokens.weight", manager, cfg.vocab(), e);
+        rope = cfg.rope().create(manager);
+        layers = new DecoderLayer[cfg.layers()];
+        float scale = (float) Math.pow(cfg.headDim(), -0.5);
+        long qOut = (long) cfg.heads() * cfg.headDim();
+        long kvOut = (long) cfg.kvHeads() * cfg.headDim();
+        for (int i = 0; i < cfg.layers(); i++) {
+            String p = PREFIX + "layers." + i + ".";
+            try (NDManager tmp = manager.newSubManager()) {
+                RmsNorm in = new RmsNorm(w.load(p + "input_layernorm.weight", manager, e), cfg.rmsNormEps(), scalars);
+                RmsNorm post = new RmsNorm(w.load(p + "post_attention_layernorm.weight", manager, e),
+                        cfg.rmsNormEps(), scalars);
+                String a = p + "self_attn.";
+                Linear q = linear(w, a + "q_proj", cfg.qkvBias(), tmp, qOut, e);
+                Linear k = linear(w, a + "k_proj", cfg.qkvBias(), tmp, kvOut, e);
+                Linear v = linear(w, a + "v_proj", cfg.qkvBias(), tmp, kvOut, e);
+                Linear o = linear(w, a + "o_proj", cfg.outputBias(), manager, e, qOut);
+                MultiHeadAttention attn = new MultiHeadAttention(Linear.concat(manager, q, k, v), o, cfg.heads(),
+                        cfg.kvHeads(), cfg.headDim(), scale, rope, cfg.isSliding(i), scalars);
+                FeedForward ff = feedForward.load(i, p + "mlp.", w, tmp, manager, scalars);
+                layers[i] = new DecoderLayer(in, attn, post, ff);
+            }
+        }
+        norm = new RmsNorm(w.load(PREFIX + "norm.weight", manager, e), cfg.rmsNormEps(), scalars);
+        lmHead = cfg.tieWordEmbeddings() ? embedTokens : w.load("lm_head.weight", manager, cfg.vocab(), e);
+    }
+
+    /** {@code <name>.weight} [out, in] and, when {@code bias}, {@code <name>.bias} [out], loaded into {@code m}. */
+    public static Linear linear(Checkpoint w, String name, boolean bias, NDManager m, long out, long in) {
+        NDArray weight = w.load(name + ".weight", m, out, in);
+        NDArray b = bias ? w.load(name + ".bias", m, out) : null;
+        return Linear.fromOutIn(weight, b);
+    }
+
+    /** The gated MLP {@code down(act(gate(x)) * up(x))} under {@code prefix}, width {@code intermediate}. */
+    public static GatedMlp gatedMlp(LlamaStyleConfig cfg, String prefix, long intermediate, boolean bias,
+            Checkpoint w, NDManager tmp, NDManager manager, Scalars scalars) {
+        long e = cfg.hidden();
+        Linear gate = linear(w, prefix + "gate_proj", bias, tmp, intermediate, e);
+        Linear up = linear(w, prefix + "up_proj", bias, tmp, intermediate, e);
+        Linear down = linear(w, prefix + "down_proj", bias, manager, e, intermediate);
+        return new GatedMlp(manager, gate, up, down, cfg.activation(), scalars);
+    }
+
+    public LlamaStyleConfig llamaStyleConfig() {
+        return cfg;
+    }
+
+    /** Layer {@code i}'s feed-forward block (a {@code GatedMlp} or a {@code MoeBlock}). */
+    public FeedForward feedForward(int i) {
+        return layers[i].feedForward();
+    }
+
+    @Override
+    protected NDArray embed(NDArray ids, NDArray positionIds) {
+        return Torch.embedding(ids, embedTokens);
+    }
+
+    @Override
+    protected int numLayers() {
+        return layers.length;
+    }
+
+    @Override
+    protected NDArray layer(int i, NDArray hidden, LayerContext ctx) {
+        return layers[i].forward(hidden, i, ctx);
+    }
+
+    @Override
+    protected NDArray finalNorm(NDArray hidden) {
+        return norm.forward(hidden);
+    }
+
+    @Override
+    protected NDArray lmHead(NDArray hidden) {
+        return Torch.linear(hidden, lmHead, null);
+    }
+
+    /**
+     * {@code max_position_embeddings}, except with dynamic NTK rope, whose purpose is to run past it:
+     * then {@code factor} times as long (the length the NTK scaling is designed to stretch to).
+     */
+    @Override
+    public int contextLength() {
+        if (RopeConfig.DYNAMIC.equals(cfg.rope().type())) {
+            return (int) Math.floor(cfg.maxPositions() * cfg.rope().factor());
+        }
+        return cfg.maxPositions();
+    }
+
+    @Override
+    protected RotaryEmbedding rotary() {
+        return rope;
+    }
+
+    @Override
+    protected Integer slidingWindow() {
+        return cfg.slidingWindow();
+    }
+
+    @Override
+    protected boolean isSlidingLayer(int i) {
+        return cfg.isSliding(i);
+    }
+}
