@@ -42,7 +42,10 @@ public enum Activation {
     public NDArray apply(NDArray x, Scalars c) {
         switch (this) {
             case GELU_NEW: {
-                NDArray inner = x.pow(c.of(3f));
+                // x^3 as x*x*x: pow with a tensor exponent took 7.2 ms on a [2048, 256] activation where
+                // the whole GELU now takes 1.3 ms (bench/results); the difference is ~2e-7.
+                NDArray inner = x.mul(x);
+                Torch.mulInPlace(inner, x);
                 Torch.mulInPlace(inner, c.of(0.044715f));
                 Torch.addInPlace(inner, x);
                 Torch.mulInPlace(inner, c.of(SQRT_2_OVER_PI));

@@ -124,15 +124,23 @@ public final class Scorer {
      * previous position), splitting the batch to bound memory.
      */
     private List<Rows> scoreRows(List<int[]> sequences, int[] starts, int topK) {
-        List<Rows> out = new ArrayList<>(sequences.size());
+        // Sub-batches are formed over the sequences sorted by length, so each pads to a length close
+        // to its members' own: on 32 prompts of 19..503 tokens this computed 30% padding instead of
+        // 48% and scored 1.47x faster (bench/results). Results go back in input order.
+        Integer[] order = new Integer[sequences.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(sequences.get(a).length, sequences.get(b).length));
+        Rows[] out = new Rows[sequences.size()];
+        long vocab = model.vocabSize();
         int i = 0;
-        while (i < sequences.size()) {
-            int maxLen = 0;
+        while (i < order.length) {
             int j = i;
-            long vocab = model.vocabSize();
+            int maxLen = 0;
             // grow the sub-batch while the logits of (j - i + 1) rows of maxLen fit the budget
-            while (j < sequences.size()) {
-                int len = Math.max(maxLen, sequences.get(j).length);
+            while (j < order.length) {
+                int len = Math.max(maxLen, sequences.get(order[j]).length);
                 long bytes = (long) (j - i + 1) * len * vocab * 4L;
                 if (j > i && bytes > LOGITS_BUDGET_BYTES) {
                     break;
@@ -140,10 +148,19 @@ public final class Scorer {
                 maxLen = len;
                 j++;
             }
-            out.addAll(scoreSubBatch(sequences.subList(i, j), Arrays.copyOfRange(starts, i, j), topK));
+            List<int[]> members = new ArrayList<>(j - i);
+            int[] memberStarts = new int[j - i];
+            for (int k = i; k < j; k++) {
+                members.add(sequences.get(order[k]));
+                memberStarts[k - i] = starts[order[k]];
+            }
+            List<Rows> rows = scoreSubBatch(members, memberStarts, topK);
+            for (int k = i; k < j; k++) {
+                out[order[k]] = rows.get(k - i);
+            }
             i = j;
         }
-        return out;
+        return Arrays.asList(out);
     }
 
     private List<Rows> scoreSubBatch(List<int[]> seqs, int[] starts, int topK) {
