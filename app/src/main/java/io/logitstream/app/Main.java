@@ -1,5 +1,6 @@
 package io.logitstream.app;
 
+import io.logitstream.bench.BenchCommand;
 import io.logitstream.worker.cli.GenerateCommand;
 import io.logitstream.worker.cli.ScoreCommand;
 import io.logitstream.worker.cli.WorkerCommand;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
             WatchCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
+            BenchCommand.class,
         })
 public final class Main {
 

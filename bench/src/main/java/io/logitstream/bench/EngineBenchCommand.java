@@ -1,0 +1,596 @@
+package io.logitstream.bench;
+
+import ai.djl.engine.Engine;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logitstream.worker.engine.ModelArchitectures;
+import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.layers.Activation;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench engine}: our engine and Hugging Face transformers on the same checkpoints and the
+ * same token ids, in one run. The Python side is a child process; repetitions alternate between
+ * the two (ABBA order) so that both see the same machine state. Prints a table and writes it, with
+ * the raw numbers as JSON, under {@code bench/results/}.
+ */
+@Command(name = "engine", mixinStandardHelpOptions = true,
+        description = {
+            "Our engine vs Hugging Face transformers (fp32, CPU) on ~100M-parameter checkpoints with random weights:",
+            "SCORE throughput (batch 1; batch of 32 prompts of 16..512 tokens) and GENERATE throughput (batch 1;"
+                    + " batch 8; greedy, fixed new tokens), achieved GFLOP/s against the measured fp32 matmul peak,"
+                    + " and a profile of where the time goes. A full run takes ~15 min on 2 cores, --quick ~4 min."})
+public final class EngineBenchCommand implements Callable<Integer> {
+    static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
+
+    static {
+        MODEL_TYPES.put("gpt2-124m", "gpt2");
+        MODEL_TYPES.put("qwen2-98m", "qwen2");
+        MODEL_TYPES.put("gpt2-overhead", "gpt2");
+    }
+
+    /** Benched when --models is not given. */
+    static final List<String> DEFAULT_MODELS = List.of("gpt2-124m", "qwen2-98m");
+
+    static final String OVERHEAD_MODEL = "gpt2-overhead";
+    /** Wait before a workload until other processes use at most this share of the CPUs. */
+    static final double QUIET_SHARE = 0.25;
+    /** A repetition pair during which other processes used more than this share is measured again. */
+    static final double RETRY_SHARE = 0.20;
+    /** At most this many repeated pairs per workload (full runs only). */
+    static final int MAX_RETRIES = 2;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--quick", description = "One repetition per workload, no profile (~4 min).")
+    boolean quick;
+
+    @Option(names = "--models", split = ",", paramLabel = "NAME",
+            description = "Checkpoints to bench (default: those of gpt2-124m,qwen2-98m that the engine supports;"
+                    + " gpt2-overhead, GPT-2's 12 layers at d=64, makes a fast smoke test).")
+    List<String> models;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "Intra-op threads for both engines (default 0: the number of CPUs); inter-op threads: 1.")
+    int threads;
+
+    @Option(names = "--reps", paramLabel = "N", description = "Repetitions of every workload (default: 5/3/5/2,"
+            + " --quick 2/1/2/1 for score b1 / score b32 / generate b1 / generate b8).")
+    Integer reps;
+
+    @Option(names = "--new-tokens", defaultValue = "32", paramLabel = "N",
+            description = "New tokens per generated sequence (default ${DEFAULT-VALUE}).")
+    int newTokens;
+
+    @Option(names = "--top-k", defaultValue = "5", paramLabel = "K",
+            description = "Alternatives per scored position (default ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--seed", defaultValue = "20240611", description = "Seed of the token ids (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--profile", negatable = true,
+            description = "Where the time goes (body / lm_head / post-processing, padding, sorted and unpadded"
+                    + " batches, eager attention, GEMMs, activation, per-op overhead). Default: on, off with --quick.")
+    Boolean profile;
+
+    @Option(names = "--profile-all", description = "Profile every checkpoint (default: the first one fully, the others"
+            + " not).")
+    boolean profileAll;
+
+    @Option(names = "--no-reference", description = "Run only our engine (no transformers column).")
+    boolean noReference;
+
+    @Option(names = "--max-wait-quiet", defaultValue = "-1", paramLabel = "SECONDS",
+            description = "Before each workload, wait up to this long for other processes to use < 25%% of the CPUs"
+                    + " (default 20, 0 with --quick).")
+    double maxWaitQuiet;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Checkpoints and scratch (default bench/work).")
+    Path workDir;
+
+    @Option(names = "--results-dir", paramLabel = "DIR", description = "Where results go (default bench/results).")
+    Path resultsDir;
+
+    @Option(names = "--venv", paramLabel = "DIR", description = "Python venv (default .venv; created when missing).")
+    Path venv;
+
+    @Option(names = "--python", defaultValue = "python3", paramLabel = "EXE",
+            description = "Python used to create the venv (default ${DEFAULT-VALUE}).")
+    String bootstrapPython;
+
+    @Option(names = "--verbose", description = "Echo the Python process's stderr.")
+    boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream log = System.err;
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = projectRoot();
+        Path work = workDir != null ? workDir : root.resolve("bench/work");
+        Path results = resultsDir != null ? resultsDir : root.resolve("bench/results");
+        Path venvDir = venv != null ? venv : root.resolve(".venv");
+        boolean doProfile = profile != null ? profile : !quick;
+        double waitQuiet = maxWaitQuiet >= 0 ? maxWaitQuiet : quick ? 0 : 20;
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        Workloads.Reps repPlan = reps != null ? Workloads.Reps.all(reps) : quick ? Workloads.Reps.quick()
+                : Workloads.Reps.full();
+        if (newTokens < 2 || topK < 0) {
+            throw new IllegalArgumentException("--new-tokens must be >= 2 and --top-k >= 0");
+        }
+        long started = System.nanoTime();
+        ZonedDateTime now = ZonedDateTime.now();
+
+        // --- which checkpoints: the ones asked for that the engine supports
+        List<String> wanted = models != null ? models : DEFAULT_MODELS;
+        List<String> benched = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (String m : wanted) {
+            String type = MODEL_TYPES.get(m);
+            if (type == null) {
+                throw new IllegalArgumentException("unknown bench model '" + m + "' (known: " + MODEL_TYPES.keySet()
+                        + ")");
+            }
+            if (ModelArchitectures.supported().contains(type)) {
+                benched.add(m);
+            } else {
+                skipped.add(m + " (model_type " + type + " is not in ModelArchitectures yet: "
+                        + ModelArchitectures.supported() + ")");
+                log.println("skipping " + skipped.get(skipped.size() - 1));
+            }
+        }
+        if (benched.isEmpty()) {
+            throw new IllegalArgumentException("nothing to bench: " + skipped);
+        }
+
+        // --- threads (before the engine starts), venv, checkpoints
+        int[] ourThreads = OurEngine.configureThreads(nThreads, 1);
+        log.printf("our engine: PyTorch %s through DJL %s, %d intra-op / %d inter-op threads%n",
+                Engine.getEngine("PyTorch").getVersion(), Engine.getDjlVersion(), ourThreads[0], ourThreads[1]);
+        Path python = PythonReference.ensureVenv(venvDir, bootstrapPython, log);
+        Map<String, String> env = pythonEnv(nThreads);
+        List<String> toMake = new ArrayList<>(benched);
+        if (doProfile && !toMake.contains(OVERHEAD_MODEL)) {
+            toMake.add(OVERHEAD_MODEL);
+        }
+        log.println("checkpoints (random weights) in " + work.resolve("models") + " ...");
+        List<String> makeArgs = new ArrayList<>(List.of(root.resolve("bench/python/make_models.py").toString(),
+                "--out", work.resolve("models").toString(), "--models"));
+        makeArgs.addAll(toMake);
+        for (String line : PythonReference.runScript(python, makeArgs, env, log)) {
+            log.println("  " + line);
+        }
+
+        List<Workload> workloads = Workloads.create(seed, repPlan);
+        Report report = new Report(now, nThreads, quick, doProfile, seed, newTokens, topK, commandArgs());
+        report.skipped.addAll(skipped);
+        report.oursThreads = ourThreads;
+        report.djlVersion = Engine.getDjlVersion();
+        report.libtorchVersion = Engine.getEngine("PyTorch").getVersion();
+
+        PythonReference hf = null;
+        try {
+            List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
+            if (!noReference) {
+                hf = PythonReference.start(python, root.resolve("bench/python/hf_bench.py"), env, verbose, log);
+                pids.add(hf.pid());
+                ObjectNode th = PythonReference.request("threads");
+                th.put("intra_op", nThreads);
+                th.put("inter_op", 1);
+                hf.call(th);
+                report.hfInfo = hf.call(PythonReference.request("info"));
+            }
+            Bench bench = new Bench(hf, new CpuMonitor(pids), waitQuiet);
+            CpuMonitor.Sample runStart = bench.monitor.sample();
+
+            // --- machine peak: fp32 2048^2 matmul, both libtorch builds
+            log.println("fp32 matmul peak (2048 x 2048) ...");
+            double oursMm = OurEngine.matmulSeconds(2048, 10);
+            report.peakOurs = 2.0 * Math.pow(2048, 3) / oursMm / 1e9;
+            if (hf != null) {
+                ObjectNode mm = PythonReference.request("matmul");
+                mm.put("n", 2048);
+                mm.put("reps", 10);
+                report.peakHf = hf.call(mm).path("gflops").asDouble();
+            }
+            log.printf("  DJL/libtorch %.1f GFLOP/s, torch %.1f GFLOP/s%n", report.peakOurs, report.peakHf);
+
+            for (int mi = 0; mi < benched.size(); mi++) {
+                String name = benched.get(mi);
+                Path dir = work.resolve("models").resolve(name);
+                report.models.add(bench.runModel(name, dir, workloads, doProfile && (mi == 0 || profileAll), mi == 0));
+            }
+            if (doProfile) {
+                report.micro = bench.micro(work.resolve("models").resolve(OVERHEAD_MODEL), report.models.get(0));
+            }
+            report.foreignShare = CpuMonitor.foreignShare(runStart, bench.monitor.sample());
+        } finally {
+            if (hf != null) {
+                hf.close();
+            }
+        }
+        report.wallSeconds = (System.nanoTime() - started) / 1e9;
+
+        Files.createDirectories(results);
+        String stamp = now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String md = report.markdown();
+        String json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.json());
+        String base = "engine-" + stamp + (quick ? "-quick" : "");
+        Files.writeString(results.resolve(base + ".md"), md);
+        Files.writeString(results.resolve(base + ".json"), json);
+        Files.writeString(results.resolve("engine-latest.md"), md);
+        Files.writeString(results.resolve("engine-latest.json"), json);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(md);
+        out.println("written: " + results.resolve(base + ".md") + " and .json (also engine-latest.*), in "
+                + String.format("%.0f s", report.wallSeconds));
+        out.flush();
+        return 0;
+    }
+
+    /** The side-by-side runner: alternating repetitions, machine-load accounting. */
+    final class Bench {
+        final PythonReference hf;
+        final CpuMonitor monitor;
+        final double waitQuiet;
+
+        Bench(PythonReference hf, CpuMonitor monitor, double waitQuiet) {
+            this.hf = hf;
+            this.monitor = monitor;
+            this.waitQuiet = waitQuiet;
+        }
+
+        Report.ModelResult runModel(String name, Path dir, List<Workload> workloads, boolean doProfile,
+                boolean fullProfile) throws Exception {
+            log.println("== " + name + " (" + dir + ")");
+            Report.ModelResult mr = new Report.ModelResult(name, dir);
+            ModelConfig cfg = ModelConfig.load(dir);
+            mr.config = cfg;
+            mr.flops = ModelFlops.of(cfg);
+            try (OurEngine ours = OurEngine.load(dir)) {
+                mr.oursLoadMs = ours.loadMillis();
+                if (hf != null) {
+                    ObjectNode load = PythonReference.request("load");
+                    load.put("dir", dir.toString());
+                    load.put("attn", "sdpa");
+                    JsonNode r = hf.call(load);
+                    mr.hfLoadSeconds = r.path("load_s").asDouble();
+                    mr.hfParams = r.path("params").asLong();
+                    mr.hfAttn = r.path("attn").asText();
+                }
+                for (Workload w : workloads) {
+                    mr.workloads.add(measure(w, ours));
+                }
+                if (doProfile) {
+                    mr.profile = profile(ours, workloads.get(1), fullProfile);
+                    if (fullProfile) {
+                        mr.profile.batchedGeneration = batchedGeneration(ours, mr.workloads.get(3));
+                    }
+                }
+            }
+            return mr;
+        }
+
+        Report.WorkloadResult measure(Workload w, OurEngine ours) throws Exception {
+            double quiet = monitor.waitForQuiet(QUIET_SHARE, waitQuiet);
+            log.printf("  %-12s batch %d, %d..%d tokens, %d reps%s ...%n", w.name(), w.batch(), w.minLength(),
+                    w.maxLength(), w.reps(), Double.isNaN(quiet) ? "" : String.format(" (others use %.0f%% CPU)",
+                            100 * quiet));
+            Report.WorkloadResult r = new Report.WorkloadResult(w);
+            CpuMonitor.Sample s0 = monitor.sample();
+            // warm-up: each side once on the warm-up prompts
+            if (hf != null) {
+                hfRun(w.kind(), w.warmupSeqs(), null);
+            }
+            oursRun(ours, w.kind(), w.warmupSeqs(), null);
+            int retries = waitQuiet > 0 ? MAX_RETRIES : 0;
+            for (int i = 0; i < w.reps(); i++) {
+                // alternate the order (ABBA...) so that drifts hit both engines alike
+                boolean hfFirst = i % 2 == 0;
+                List<Double> o = new ArrayList<>();
+                List<Double> h = new ArrayList<>();
+                CpuMonitor.Sample a = monitor.sample();
+                if (hfFirst && hf != null) {
+                    r.hfCheck = hfRun(w.kind(), w.seqs(), h);
+                }
+                r.oursCheck = oursRun(ours, w.kind(), w.seqs(), o);
+                if (!hfFirst && hf != null) {
+                    r.hfCheck = hfRun(w.kind(), w.seqs(), h);
+                }
+                double foreign = CpuMonitor.foreignShare(a, monitor.sample());
+                if (foreign > RETRY_SHARE && retries > 0) {
+                    // another process took a big share of the CPUs during this pair: measure it again
+                    retries--;
+                    r.discarded++;
+                    log.printf("    repetition %d discarded (others used %.0f%% CPU), again ...%n", i + 1, 100 * foreign);
+                    monitor.waitForQuiet(QUIET_SHARE, waitQuiet);
+                    i--;
+                    continue;
+                }
+                r.oursTimes.addAll(o);
+                r.hfTimes.addAll(h);
+            }
+            r.foreignShare = CpuMonitor.foreignShare(s0, monitor.sample());
+            log.printf("    ours %.3f s, transformers %s (median)%n", Report.median(r.oursTimes),
+                    hf == null ? "-" : String.format("%.3f s", Report.median(r.hfTimes)));
+            return r;
+        }
+
+        Object oursRun(OurEngine ours, Workload.Kind kind, List<int[]> seqs, List<Double> times) {
+            long t0 = System.nanoTime();
+            Object check = kind == Workload.Kind.SCORE ? (Object) ours.score(seqs, topK)
+                    : ours.generate(seqs, newTokens);
+            if (times != null) {
+                times.add((System.nanoTime() - t0) / 1e9);
+            }
+            return check;
+        }
+
+        JsonNode hfRun(Workload.Kind kind, List<int[]> seqs, List<Double> times) throws IOException {
+            return hfRun(kind, seqs, times, Map.of());
+        }
+
+        JsonNode hfRun(Workload.Kind kind, List<int[]> seqs, List<Double> times, Map<String, Object> extra)
+                throws IOException {
+            ObjectNode req = PythonReference.request("run");
+            ObjectNode w = req.putObject("workload");
+            w.put("kind", kind == Workload.Kind.SCORE ? "score" : "generate");
+            w.set("seqs", PythonReference.idsJson(seqs));
+            extra.forEach((k, v) -> w.set(k, JSON.valueToTree(v)));
+            req.put("top_k", topK);
+            req.put("new_tokens", newTokens);
+            req.put("budget", Batching.LOGITS_BUDGET_BYTES);
+            req.put("reps", 1);
+            req.put("warmup", 0);
+            JsonNode r = hf.call(req);
+            if (times != null) {
+                times.add(r.path("times_s").get(0).asDouble());
+            }
+            return r.path("check");
+        }
+
+        /**
+         * One paired measurement (seconds): transformers (the score workload with {@code hfWorkload}'s
+         * options; null: none), then ours (null: none). Measured again once if another process took
+         * a big share of the CPUs meanwhile.
+         */
+        double[] pair(Supplier<Double> oursSeconds, Map<String, Object> hfWorkload, List<int[]> seqs)
+                throws IOException, InterruptedException {
+            double[] r = new double[2];
+            for (int attempt = 0; ; attempt++) {
+                CpuMonitor.Sample a = monitor.sample();
+                r[1] = Double.NaN;
+                if (hf != null && hfWorkload != null) {
+                    List<Double> t = new ArrayList<>();
+                    hfRun(Workload.Kind.SCORE, seqs, t, hfWorkload);
+                    r[1] = t.get(0);
+                }
+                r[0] = oursSeconds == null ? Double.NaN : oursSeconds.get();
+                double foreign = CpuMonitor.foreignShare(a, monitor.sample());
+                if (!(foreign > RETRY_SHARE) || attempt >= 1 || waitQuiet <= 0) {
+                    return r;
+                }
+                log.printf("    discarded (others used %.0f%% CPU), again ...%n", 100 * foreign);
+                monitor.waitForQuiet(QUIET_SHARE, waitQuiet);
+            }
+        }
+
+        Report.Profile profile(OurEngine ours, Workload batch, boolean full) throws Exception {
+            monitor.waitForQuiet(QUIET_SHARE, waitQuiet);
+            CpuMonitor.Sample s0 = monitor.sample();
+            Report.Profile p = new Report.Profile(batch);
+            List<int[]> seqs = batch.seqs();
+            long vocab = ours.loaded().model().vocabSize();
+            List<List<int[]>> partition = Batching.splitLikeScorer(seqs, vocab, Batching.LOGITS_BUDGET_BYTES);
+            List<int[]> sorted = Batching.sortedLongestFirst(seqs);
+            List<List<int[]>> sortedPartition = Batching.splitLikeScorer(sorted, vocab, Batching.LOGITS_BUDGET_BYTES);
+            p.realPositions = Batching.realPositions(seqs);
+            p.paddedPositions = Batching.paddedPositions(partition);
+            p.sortedPaddedPositions = Batching.paddedPositions(sortedPartition);
+            p.subBatches = partition.stream().map(List::size).toList();
+            p.sortedSubBatches = sortedPartition.stream().map(List::size).toList();
+            p.realAttentionCells = seqs.stream().mapToLong(s -> (long) s.length * s.length).sum();
+            p.paddedAttentionCells = Batching.paddedAttentionCells(partition);
+
+            log.println("  profile of " + batch.name() + ": layers / lm_head / post-processing / sorted / unpadded ...");
+            p.rows.put("body", pair(() -> time(() -> ours.forwardOnly(partition, false)), Map.of("mode", "body"), seqs));
+            // forward with all logits and the post-processing, timed separately in the same run
+            int scorerRows = (int) Math.max(1, OurEngine.SCORER_CHUNK_BYTES / (vocab * 4));
+            p.chunkRows = new int[] {scorerRows, 128, Integer.MAX_VALUE};
+            CpuMonitor.Sample a = monitor.sample();
+            if (hf != null) {
+                JsonNode split = hfRun(Workload.Kind.SCORE, seqs, null, Map.of("mode", "split"));
+                p.hfSplit = new double[] {split.path("forward_s").asDouble(), split.path("post_s").asDouble()};
+            }
+            p.oursSplit = ours.scoreSplit(partition, topK, p.chunkRows);
+            p.splitForeignShare = CpuMonitor.foreignShare(a, monitor.sample());
+            if (full) {
+                p.rows.put("sorted", pair(() -> time(() -> ours.score(sorted, topK)), Map.of("sort", true), seqs));
+                p.rows.put("unpadded", pair(() -> time(() -> ours.scoreUnpadded(seqs, topK)), Map.of("unpadded", true),
+                        seqs));
+                if (hf != null) {
+                    // transformers with eager attention (materialised scores, like our engine)
+                    ObjectNode load = PythonReference.request("load");
+                    load.put("dir", ours.loaded().dir().toString());
+                    load.put("attn", "eager");
+                    hf.call(load);
+                    hfRun(Workload.Kind.SCORE, seqs.subList(0, 2), null);
+                    p.rows.put("eager", pair(null, Map.of(), seqs));
+                }
+            }
+            p.foreignShare = CpuMonitor.foreignShare(s0, monitor.sample());
+            return p;
+        }
+
+        /** Our sequential generate b8 against the bench-side batched prototype (same prompts, same new tokens). */
+        Report.WorkloadResult batchedGeneration(OurEngine ours, Report.WorkloadResult sequential) throws Exception {
+            Workload w = sequential.workload();
+            log.println("  profile of " + w.name() + ": batched greedy prototype on forward() ...");
+            monitor.waitForQuiet(QUIET_SHARE, waitQuiet);
+            Report.WorkloadResult r = new Report.WorkloadResult(w);
+            CpuMonitor.Sample s0 = monitor.sample();
+            ours.generateBatched(w.warmupSeqs(), newTokens);
+            for (int i = 0; i < Math.max(1, Math.min(2, w.reps())); i++) {
+                long t0 = System.nanoTime();
+                r.oursCheck = ours.generateBatched(w.seqs(), newTokens);
+                r.oursTimes.add((System.nanoTime() - t0) / 1e9);
+            }
+            r.foreignShare = CpuMonitor.foreignShare(s0, monitor.sample());
+            // "same result" column: the prototype's tokens against our sequential Generator's
+            r.hfCheck = JSON.valueToTree(sequential.oursCheck);
+            r.hfTimes.addAll(sequential.hfTimes);
+            return r;
+        }
+
+        Report.Micro micro(Path overheadModel, Report.ModelResult first) throws Exception {
+            log.println("micro-benchmarks: GEMMs, activation, per-op overhead, decode step of a 12-layer d=64 model ...");
+            Report.Micro m = new Report.Micro();
+            ModelConfig c = first.config;
+            int d = c.hiddenSize();
+            int v = c.vocabSize();
+            int inner = c.intermediateSize() != null ? c.intermediateSize() : 4 * d;
+            int[][] shapes = {{512, d, v}, {512, d, 3 * d}, {512, d, inner}, {512, inner, d}, {1, d, v}, {1, d, inner}};
+            for (int[] s : shapes) {
+                double o = OurEngine.linearSeconds(s[0], s[1], s[2], s[0] == 1 ? 50 : 5);
+                double h = Double.NaN;
+                if (hf != null) {
+                    ObjectNode g = PythonReference.request("gemm");
+                    g.put("m", s[0]);
+                    g.put("k", s[1]);
+                    g.put("n", s[2]);
+                    g.put("reps", s[0] == 1 ? 50 : 5);
+                    h = hf.call(g).path("median_s").asDouble();
+                }
+                m.gemms.add(new Report.Gemm(s[0], s[1], s[2], o, h));
+            }
+            int rows = 2048;
+            int cols = inner;
+            m.activationShape = new int[] {rows, cols};
+            m.geluNewOurs = OurEngine.activationSeconds(Activation.GELU_NEW, rows, cols, 15);
+            m.geluExactOurs = OurEngine.activationSeconds(Activation.GELU, rows, cols, 15);
+            m.geluAlternatives = OurEngine.geluAlternatives(rows, cols, 15);
+            if (hf != null) {
+                ObjectNode g = PythonReference.request("gelu");
+                g.put("rows", rows);
+                g.put("cols", cols);
+                g.put("reps", 15);
+                JsonNode gr = hf.call(g);
+                m.geluTanhHf = gr.path("median_s").asDouble();
+                m.geluNewHf = gr.path("transformers_gelu_new_s").asDouble();
+                m.tinyOpHf = hf.call(PythonReference.request("tinyop")).path("seconds_per_op").asDouble();
+            }
+            // attention core of one layer on the largest sub-batch of score b32
+            List<int[]> b32 = first.workloads.get(1).workload().seqs();
+            List<List<int[]>> part = Batching.splitLikeScorer(b32, c.vocabSize(), Batching.LOGITS_BUDGET_BYTES);
+            List<int[]> biggest = part.stream().max(java.util.Comparator.comparingLong(sub -> Batching.paddedAttentionCells(
+                    List.of(sub)))).orElseThrow();
+            int[] lens = biggest.stream().mapToInt(x -> x.length).toArray();
+            int t = Arrays.stream(lens).max().orElseThrow();
+            int hd = c.headDim();
+            m.attentionShape = new int[] {lens.length, c.numHeads(), t, hd};
+            m.attentionOurs = OurEngine.attentionSeconds(lens.length, c.numHeads(), t, hd, lens, 5);
+            if (hf != null) {
+                ObjectNode at = PythonReference.request("attention");
+                at.put("b", lens.length);
+                at.put("h", c.numHeads());
+                at.put("t", t);
+                at.put("d", hd);
+                at.set("lens", JSON.valueToTree(lens));
+                JsonNode ar = hf.call(at);
+                m.attentionEagerHf = ar.path("eager_s").asDouble();
+                m.attentionSdpaHf = ar.path("sdpa_s").asDouble();
+            }
+            m.tinyOpOurs = OurEngine.tinyOpSeconds(20000);
+
+            // decode step of a model whose compute is negligible: per-op framework overhead
+            Workload decode = new Workload("generate b1", Workload.Kind.GENERATE, first.workloads.get(2).workload().seqs(),
+                    5, first.workloads.get(2).workload().seqs());
+            try (OurEngine ours = OurEngine.load(overheadModel)) {
+                if (hf != null) {
+                    ObjectNode load = PythonReference.request("load");
+                    load.put("dir", overheadModel.toString());
+                    load.put("attn", "sdpa");
+                    hf.call(load);
+                }
+                m.overhead = measure(decode, ours);
+                m.overheadModel = OVERHEAD_MODEL;
+            }
+            return m;
+        }
+    }
+
+    /** The arguments given to this subcommand (after {@code bench engine}). */
+    private List<String> commandArgs() {
+        List<String> all = spec.commandLine().getParseResult().originalArgs();
+        int i = all.indexOf(spec.name());
+        return i >= 0 ? all.subList(i + 1, all.size()) : all;
+    }
+
+    static double time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static Map<String, String> pythonEnv(int threads) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("OMP_NUM_THREADS", Integer.toString(threads));
+        env.put("MKL_NUM_THREADS", Integer.toString(threads));
+        env.put("TOKENIZERS_PARALLELISM", "false");
+        env.put("HF_HUB_OFFLINE", "1");
+        env.put("TRANSFORMERS_OFFLINE", "1");
+        env.put("HF_HUB_DISABLE_TELEMETRY", "1");
+        env.put("PYTHONUNBUFFERED", "1");
+        return env;
+    }
+
+    /** The repository root: -Dlogitstream.root (the launcher sets it), else the nearest parent with bench/python. */
+    static Path projectRoot() {
+        String prop = System.getProperty("logitstream.root");
+        if (prop != null && Files.isRegularFile(Paths.get(prop, "bench/python/hf_bench.py"))) {
+            return Paths.get(prop).toAbsolutePath().normalize();
+        }
+        Path p = Paths.get("").toAbsolutePath();
+        while (p != null) {
+            if (Files.isRegularFile(p.resolve("bench/python/hf_bench.py"))) {
+                return p;
+            }
+            p = p.getParent();
+        }
+        throw new IllegalStateException("cannot find the LogitStream checkout (bench/python/hf_bench.py): run from"
+                + " inside it or set -Dlogitstream.root");
+    }
+
+    static String jvmDescription() {
+        return System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
+                + ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                        .filter(a -> a.startsWith("-Xmx")).findFirst().orElse("default heap");
+    }
+
+    static String argsString(List<String> args) {
+        return args.isEmpty() ? "" : " " + String.join(" ", args);
+    }
+
+}

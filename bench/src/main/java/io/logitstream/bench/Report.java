@@ -1,0 +1,604 @@
+package io.logitstream.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logitstream.worker.engine.config.ModelConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The results of one `bench engine` run: the markdown table and the raw numbers as JSON. */
+final class Report {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final ZonedDateTime date;
+    final int threads;
+    final boolean quick;
+    final boolean profile;
+    final long seed;
+    final int newTokens;
+    final int topK;
+    final List<String> args;
+    final List<String> skipped = new ArrayList<>();
+    final List<ModelResult> models = new ArrayList<>();
+    int[] oursThreads;
+    String djlVersion;
+    String libtorchVersion;
+    JsonNode hfInfo;
+    double peakOurs = Double.NaN;
+    double peakHf = Double.NaN;
+    double foreignShare = Double.NaN;
+    double wallSeconds;
+    Micro micro;
+
+    Report(ZonedDateTime date, int threads, boolean quick, boolean profile, long seed, int newTokens, int topK,
+            List<String> args) {
+        this.date = date;
+        this.threads = threads;
+        this.quick = quick;
+        this.profile = profile;
+        this.seed = seed;
+        this.newTokens = newTokens;
+        this.topK = topK;
+        this.args = List.copyOf(args);
+    }
+
+    static final class ModelResult {
+        final String name;
+        final Path dir;
+        ModelConfig config;
+        ModelFlops flops;
+        long oursLoadMs;
+        double hfLoadSeconds = Double.NaN;
+        long hfParams;
+        String hfAttn;
+        final List<WorkloadResult> workloads = new ArrayList<>();
+        Profile profile;
+
+        ModelResult(String name, Path dir) {
+            this.name = name;
+            this.dir = dir;
+        }
+    }
+
+    static final class WorkloadResult {
+        private final Workload workload;
+        final List<Double> oursTimes = new ArrayList<>();
+        final List<Double> hfTimes = new ArrayList<>();
+        Object oursCheck;
+        JsonNode hfCheck;
+        double foreignShare = Double.NaN;
+        /** Repetition pairs measured again because other processes used the CPUs meanwhile. */
+        int discarded;
+
+        WorkloadResult(Workload workload) {
+            this.workload = workload;
+        }
+
+        Workload workload() {
+            return workload;
+        }
+    }
+
+    static final class Profile {
+        final Workload workload;
+        /** label -> {ours seconds, transformers seconds} (NaN where not measured). */
+        final Map<String, double[]> rows = new LinkedHashMap<>();
+        long realPositions;
+        long paddedPositions;
+        long sortedPaddedPositions;
+        long realAttentionCells;
+        long paddedAttentionCells;
+        List<Integer> subBatches;
+        List<Integer> sortedSubBatches;
+        double foreignShare = Double.NaN;
+        /** ours: {forward with all logits, post-processing with chunkRows[0], [1], ...} seconds. */
+        double[] oursSplit;
+        /** transformers: {forward with all logits, post-processing (one chunk per sequence)} seconds. */
+        double[] hfSplit;
+        int[] chunkRows;
+        double splitForeignShare = Double.NaN;
+        /** generate b8 with the bench-side batched prototype (hfTimes: transformers' batched generate). */
+        WorkloadResult batchedGeneration;
+
+        Profile(Workload workload) {
+            this.workload = workload;
+        }
+    }
+
+    record Gemm(int m, int k, int n, double oursSeconds, double hfSeconds) {
+        double flops() {
+            return 2.0 * m * k * n;
+        }
+    }
+
+    static final class Micro {
+        final List<Gemm> gemms = new ArrayList<>();
+        int[] activationShape;
+        double geluNewOurs = Double.NaN;
+        double geluExactOurs = Double.NaN;
+        double geluTanhHf = Double.NaN;
+        double geluNewHf = Double.NaN;
+        /** {tanh form without pow s, sigmoid form s, max diff tanh form, max diff sigmoid form}. */
+        double[] geluAlternatives;
+        int[] attentionShape;
+        double attentionOurs = Double.NaN;
+        double attentionEagerHf = Double.NaN;
+        double attentionSdpaHf = Double.NaN;
+        double tinyOpOurs = Double.NaN;
+        double tinyOpHf = Double.NaN;
+        String overheadModel;
+        WorkloadResult overhead;
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    static double median(List<Double> xs) {
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    double machinePeak() {
+        return Double.isNaN(peakHf) ? peakOurs : Double.isNaN(peakOurs) ? peakHf : Math.max(peakOurs, peakHf);
+    }
+
+    /** "8/8 same" for generations, "Δ 1e-6/token" for scores. */
+    String check(WorkloadResult r) {
+        Map<String, Object> c = checkJson(r);
+        if (c.isEmpty()) {
+            return "-";
+        }
+        if (c.containsKey("same_sequences")) {
+            return c.get("same_sequences") + "/" + c.get("sequences") + " same";
+        }
+        return String.format(Locale.ROOT, "Δ %.1e/token", (Double) c.get("abs_diff_per_token"));
+    }
+
+    Map<String, Object> checkJson(WorkloadResult r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (r.hfCheck == null || r.hfCheck.isNull() || r.oursCheck == null) {
+            return out;
+        }
+        if (r.oursCheck instanceof Double ours) {
+            double hf = r.hfCheck.asDouble();
+            out.put("ours_sum_logprob", ours);
+            out.put("transformers_sum_logprob", hf);
+            out.put("abs_diff_per_token", Math.abs(ours - hf) / r.workload.promptTokens());
+        } else {
+            @SuppressWarnings("unchecked")
+            List<int[]> ours = (List<int[]>) r.oursCheck;
+            int same = 0;
+            for (int i = 0; i < ours.size(); i++) {
+                JsonNode row = r.hfCheck.get(i);
+                int[] h = new int[row.size()];
+                for (int j = 0; j < h.length; j++) {
+                    h[j] = row.get(j).asInt();
+                }
+                same += Arrays.equals(ours.get(i), h) ? 1 : 0;
+            }
+            out.put("sequences", ours.size());
+            out.put("same_sequences", same);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------ markdown
+
+    String markdown() {
+        StringBuilder b = new StringBuilder();
+        b.append("# Engine benchmark: LogitStream vs Hugging Face transformers (CPU, fp32)\n\n");
+        b.append("- date: ").append(date.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(", command: `logitstream bench engine")
+                .append(EngineBenchCommand.argsString(args)).append("`").append(quick ? " (quick)" : "")
+                .append(String.format(Locale.ROOT, ", wall time %.0f s%n", wallSeconds));
+        b.append("- machine: ").append(Machine.cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs (").append(Machine.cpuFlags()).append("), ").append(Machine.memoryGb()).append(" GB, ")
+                .append(Machine.os()).append('\n');
+        b.append(String.format(Locale.ROOT, "- other processes used %s of the CPUs during the run (this is a shared"
+                + " machine; per workload in the last column)%n", pct(foreignShare)));
+        b.append("- ours: ").append(EngineBenchCommand.jvmDescription()).append(", DJL ").append(djlVersion)
+                .append(", libtorch ").append(libtorchVersion).append(" (pytorch-native-cpu), threads intra-op ")
+                .append(oursThreads[0]).append(" / inter-op ").append(oursThreads[1])
+                .append(" (`-Dai.djl.pytorch.num_threads`, `-Dai.djl.pytorch.num_interop_threads`)\n");
+        if (hfInfo != null) {
+            JsonNode v = hfInfo.path("versions");
+            b.append("- transformers: Python ").append(v.path("python").asText()).append(", torch ")
+                    .append(v.path("torch").asText()).append(" (BLAS ").append(hfInfo.path("build").path("BLAS_INFO").asText())
+                    .append(", ").append(hfInfo.path("build").path("cpu_capability").asText()).append("), transformers ")
+                    .append(v.path("transformers").asText()).append(", threads intra-op ")
+                    .append(hfInfo.path("threads").path("intra_op").asInt()).append(" / inter-op ")
+                    .append(hfInfo.path("threads").path("inter_op").asInt())
+                    .append(" (`torch.set_num_threads`, `OMP_NUM_THREADS`), `attn_implementation=\"sdpa\"`, `torch.inference_mode()`\n");
+        }
+        b.append(String.format(Locale.ROOT, "- fp32 matmul 2048x2048 (machine peak): ours (DJL -> libtorch %s) %.1f GFLOP/s,"
+                + " torch %s %.1f GFLOP/s; %% of peak below is against %.1f GFLOP/s%n", libtorchVersion, peakOurs,
+                hfInfo == null ? "-" : hfInfo.path("versions").path("torch").asText(), peakHf, machinePeak()));
+        b.append("- inputs: random token ids < 50000 (seed ").append(seed).append("), the same for both engines and both"
+                + " checkpoints; score = one forward + per position log-softmax, the token's logprob, argmax and top-")
+                .append(topK).append("; generate = greedy, exactly ").append(newTokens)
+                .append(" new tokens (eos ignored), tokens/s = new tokens / wall time including prefill\n");
+        if (!skipped.isEmpty()) {
+            b.append("- skipped: ").append(String.join("; ", skipped)).append('\n');
+        }
+        b.append('\n');
+
+        b.append("## Throughput (median of the repetitions; the two engines alternate, ABBA)\n\n");
+        b.append("| model | workload | prompts | reps | ours tok/s | transformers tok/s | ours/transformers | ours GFLOP/s"
+                + " (% peak) | transformers GFLOP/s (% peak) | same result | others' CPU |\n");
+        b.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|\n");
+        for (ModelResult m : models) {
+            for (WorkloadResult r : m.workloads) {
+                Workload w = r.workload;
+                double tokens = w.countedTokens(newTokens);
+                double flops = m.flops.workload(w, newTokens);
+                double to = median(r.oursTimes);
+                double th = median(r.hfTimes);
+                b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                        m.name, w.name(), shape(w), w.reps() + (r.discarded > 0 ? " (" + r.discarded + " redone)" : ""), num(tokens / to), num(tokens / th), ratio(th / to),
+                        gflops(flops / to), gflops(flops / th), check(r), pct(r.foreignShare)));
+            }
+        }
+        b.append('\n');
+        for (ModelResult m : models) {
+            ModelFlops f = m.flops;
+            b.append(String.format(Locale.ROOT, "- %s: %s, %d layers, d=%d, vocab %d; params %s (transformers' count),"
+                    + " P_dense %.1fM, lm_head V*d %.1fM; %.0f MFLOP/token + attention; load: ours %d ms, transformers"
+                    + " %.1f s%n", m.name, m.config.modelType(), m.config.numLayers(), m.config.hiddenSize(),
+                    m.config.vocabSize(), m.hfParams > 0 ? String.format(Locale.ROOT, "%.1fM", m.hfParams / 1e6) : "?",
+                    f.denseParams() / 1e6, f.lmHeadParams() / 1e6, f.perTokenDense() / 1e6, m.oursLoadMs,
+                    m.hfLoadSeconds));
+        }
+        b.append("- FLOPs: ").append(ModelFlops.FORMULA).append('\n');
+        b.append("- generate b8: our engine has no batched generation yet, so it runs the 8 prompts one after another;"
+                + " transformers runs one batched `generate` with left padding.\n");
+        b.append("- score b32: both engines run the same sub-batches (our Scorer's split: input order, logits of a"
+                + " sub-batch <= 1 GiB), right-padded to the longest prompt of each sub-batch.\n\n");
+
+        for (ModelResult m : models) {
+            if (m.profile != null) {
+                profileMarkdown(b, m);
+            }
+        }
+        if (micro != null) {
+            microMarkdown(b);
+        }
+        return b.toString();
+    }
+
+    private void profileMarkdown(StringBuilder b, ModelResult m) {
+        Profile p = m.profile;
+        WorkloadResult main = m.workloads.stream().filter(r -> r.workload == p.workload).findFirst().orElseThrow();
+        double[] score = {median(main.oursTimes), median(main.hfTimes)};
+        b.append("## Profile: ").append(m.name).append(", ").append(p.workload.name()).append(" (one run each)\n\n");
+        b.append(String.format(Locale.ROOT, "Positions: %d real; %d computed in sub-batches %s (%.0f%% padding);"
+                + " length-sorted: %d computed in %s (%.0f%%). Attention score cells: %.1f%% padding.%n%n",
+                p.realPositions, p.paddedPositions, p.subBatches, 100.0 * (p.paddedPositions - p.realPositions)
+                        / p.paddedPositions, p.sortedPaddedPositions, p.sortedSubBatches,
+                100.0 * (p.sortedPaddedPositions - p.realPositions) / p.sortedPaddedPositions,
+                100.0 * (p.paddedAttentionCells - p.realAttentionCells) / p.paddedAttentionCells));
+        b.append("| part | ours s | transformers s | ours/transformers speed |\n|---|---:|---:|---:|\n");
+        double[] body = p.rows.get("body");
+        row(b, "decoder layers (forward keeping the logits of the last position only)", body);
+        if (p.oursSplit != null) {
+            double[] hfSplit = p.hfSplit != null ? p.hfSplit : new double[] {Double.NaN, Double.NaN};
+            row(b, "lm_head over all positions (forward with all logits − the above)",
+                    new double[] {p.oursSplit[0] - body[0], hfSplit[0] - body[1]});
+            row(b, String.format(Locale.ROOT, "post-processing as each engine does it (ours: the Scorer's %d-row chunks ="
+                    + " 4 MB; transformers: one chunk per sequence), timed in the same run as the forward",
+                    p.chunkRows[0]), new double[] {p.oursSplit[1], hfSplit[1]});
+            for (int v = 1; v < p.chunkRows.length; v++) {
+                String what = p.chunkRows[v] == Integer.MAX_VALUE ? "one chunk per sequence"
+                        : p.chunkRows[v] + "-row chunks";
+                row(b, "ours' post-processing loop with " + what + " (same logits, bench-side replica)",
+                        new double[] {p.oursSplit[1 + v], Double.NaN});
+            }
+        }
+        row(b, "**score, as in the table**", score);
+        if (p.rows.containsKey("sorted")) {
+            row(b, "score, prompts sorted by length first (same split rule)", p.rows.get("sorted"));
+        }
+        if (p.rows.containsKey("unpadded")) {
+            row(b, "score, one prompt at a time (no padding)", p.rows.get("unpadded"));
+        }
+        if (p.rows.containsKey("eager")) {
+            double[] e = p.rows.get("eager");
+            b.append(String.format(Locale.ROOT, "| transformers with `attn_implementation=\"eager\"` (materialised"
+                    + " attention scores, like ours) | - | %s | - |%n", sec(e[1])));
+        }
+        if (p.batchedGeneration != null) {
+            WorkloadResult g = p.batchedGeneration;
+            WorkloadResult seq = m.workloads.stream().filter(r -> r.workload == g.workload).findFirst().orElseThrow();
+            double tokens = g.workload.countedTokens(newTokens);
+            b.append(String.format(Locale.ROOT, "%n%s: ours (Generator, one prompt after the other) %s tok/s; ours batched"
+                    + " (a bench-side prototype: one left-padded batch and one KV cache through `CausalLanguageModel.forward`)"
+                    + " %s tok/s (%s vs the Generator's tokens); transformers' batched generate %s tok/s.%n",
+                    g.workload.name(), num(tokens / median(seq.oursTimes)), num(tokens / median(g.oursTimes)), check(g),
+                    num(tokens / median(seq.hfTimes))));
+        }
+        b.append(String.format(Locale.ROOT, "%nOthers' CPU during the profile: %s.%n%n", pct(p.foreignShare)));
+    }
+
+    private void microMarkdown(StringBuilder b) {
+        Micro m = micro;
+        b.append("## Micro-benchmarks (same libtorch builds as the engines)\n\n");
+        b.append("| GEMM y = x W^T, x [m,k], W [n,k] | ours GFLOP/s | transformers' torch GFLOP/s | ours/torch |\n");
+        b.append("|---|---:|---:|---:|\n");
+        for (Gemm g : m.gemms) {
+            b.append(String.format(Locale.ROOT, "| m=%d k=%d n=%d | %s | %s | %s |%n", g.m(), g.k(), g.n(),
+                    num(g.flops() / g.oursSeconds() / 1e9), num(g.flops() / g.hfSeconds() / 1e9),
+                    ratio(g.hfSeconds() / g.oursSeconds())));
+        }
+        b.append(String.format(Locale.ROOT, "%n- GELU_NEW on [%d, %d] (one MLP activation of a 2048-position batch):"
+                + " ours today (pow, 8 element-wise JNI ops) %.1f ms; bench-side alternatives through the same JNI: tanh form"
+                + " with x*x instead of pow %.1f ms (max |diff| %.1e), x*sigmoid(x*(2c+2c*0.044715*x^2)) %.1f ms (max |diff|"
+                + " %.1e); a single kernel: ours exact erf GELU %.1f ms, torch gelu(approximate=\"tanh\") %.1f ms;"
+                + " transformers' NewGELUActivation (what its GPT-2 runs) %.1f ms%n",
+                m.activationShape[0], m.activationShape[1], m.geluNewOurs * 1e3,
+                m.geluAlternatives[0] * 1e3, m.geluAlternatives[2], m.geluAlternatives[1] * 1e3, m.geluAlternatives[3],
+                m.geluExactOurs * 1e3, m.geluTanhHf * 1e3, m.geluNewHf * 1e3));
+        if (m.attentionShape != null) {
+            b.append(String.format(Locale.ROOT, "- attention core of one layer, B=%d H=%d T=%d D=%d (the largest sub-batch"
+                    + " of score b32, right-padded): ours (materialised scores + additive mask + softmax) %.0f ms;"
+                    + " torch eager, same ops %.0f ms; torch scaled_dot_product_attention %.0f ms%n",
+                    m.attentionShape[0], m.attentionShape[1], m.attentionShape[2], m.attentionShape[3],
+                    m.attentionOurs * 1e3, m.attentionEagerHf * 1e3, m.attentionSdpaHf * 1e3));
+        }
+        b.append(String.format(Locale.ROOT, "- per-op overhead (in-place add on 1-element tensors): ours %.2f µs per JNI"
+                + " call, torch from Python %.2f µs per op%n", m.tinyOpOurs * 1e6, m.tinyOpHf * 1e6));
+        if (m.overhead != null) {
+            double o = median(m.overhead.oursTimes) / newTokens * 1e3;
+            double h = median(m.overhead.hfTimes) / newTokens * 1e3;
+            b.append(String.format(Locale.ROOT, "- decode overhead: %s (GPT-2's 12 layers at d=64, compute negligible),"
+                    + " generate b1: ours %.2f ms per new token, transformers %.2f ms (ours/transformers speed %s, %s)%n",
+                    m.overheadModel, o, h, ratio(h / o), check(m.overhead)));
+        }
+        b.append('\n');
+    }
+
+    private static void row(StringBuilder b, String label, double[] v) {
+        if (v == null) {
+            return;
+        }
+        b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", label, sec(v[0]), sec(v[1]), ratio(v[1] / v[0])));
+    }
+
+    private static String shape(Workload w) {
+        return w.batch() == 1 ? "1 x " + w.maxLength() : w.batch() + " x " + w.minLength() + ".." + w.maxLength();
+    }
+
+    static String num(double x) {
+        if (Double.isNaN(x) || Double.isInfinite(x)) {
+            return "-";
+        }
+        return x >= 100 ? String.format(Locale.ROOT, "%.0f", x) : String.format(Locale.ROOT, "%.1f", x);
+    }
+
+    static String sec(double x) {
+        return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.2f", x);
+    }
+
+    static String ratio(double x) {
+        return Double.isNaN(x) || Double.isInfinite(x) ? "-" : String.format(Locale.ROOT, "**%.2f**", x);
+    }
+
+    static String pct(double x) {
+        return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * x);
+    }
+
+    String gflops(double gflopsTimes1e9) {
+        double g = gflopsTimes1e9 / 1e9;
+        if (Double.isNaN(g) || Double.isInfinite(g)) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.1f (%.0f%%)", g, 100 * g / machinePeak());
+    }
+
+    // ------------------------------------------------------------------------------------------ JSON
+
+    ObjectNode json() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("date", date.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        root.set("args", JSON.valueToTree(args));
+        root.put("quick", quick);
+        root.put("profile", profile);
+        root.put("seed", seed);
+        root.put("new_tokens", newTokens);
+        root.put("top_k", topK);
+        root.put("wall_s", wallSeconds);
+        ObjectNode machine = root.putObject("machine");
+        machine.put("cpu", Machine.cpuModel());
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("cpu_flags", Machine.cpuFlags());
+        machine.put("memory_gb", Machine.memoryGb());
+        machine.put("os", Machine.os());
+        machine.put("foreign_cpu_share", foreignShare);
+        ObjectNode versions = root.putObject("versions");
+        versions.put("java", EngineBenchCommand.jvmDescription());
+        versions.put("djl", djlVersion);
+        versions.put("libtorch_ours", libtorchVersion);
+        if (hfInfo != null) {
+            versions.set("transformers_side", hfInfo);
+        }
+        ObjectNode th = root.putObject("threads");
+        th.put("requested_intra_op", threads);
+        th.put("ours_intra_op", oursThreads[0]);
+        th.put("ours_inter_op", oursThreads[1]);
+        if (hfInfo != null) {
+            th.set("transformers", hfInfo.path("threads"));
+        }
+        ObjectNode peak = root.putObject("matmul_2048_gflops");
+        peak.put("ours", peakOurs);
+        peak.put("transformers_torch", peakHf);
+        peak.put("machine_peak", machinePeak());
+        root.put("flops_formula", ModelFlops.FORMULA);
+        root.set("skipped", JSON.valueToTree(skipped));
+        ArrayNode ms = root.putArray("models");
+        for (ModelResult m : models) {
+            ObjectNode mj = ms.addObject();
+            mj.put("name", m.name);
+            mj.put("dir", m.dir.toString());
+            mj.put("model_type", m.config.modelType());
+            mj.set("config", m.config.raw());
+            mj.put("params_transformers", m.hfParams);
+            mj.put("dense_params", m.flops.denseParams());
+            mj.put("lm_head_params", m.flops.lmHeadParams());
+            mj.put("embedding_params", m.flops.embeddingParams());
+            mj.put("ours_load_ms", m.oursLoadMs);
+            mj.put("transformers_load_s", m.hfLoadSeconds);
+            mj.put("transformers_attn_implementation", m.hfAttn);
+            ArrayNode ws = mj.putArray("workloads");
+            for (WorkloadResult r : m.workloads) {
+                ws.add(workloadJson(r, m.flops));
+            }
+            if (m.profile != null) {
+                Profile p = m.profile;
+                ObjectNode pj = mj.putObject("profile");
+                pj.put("workload", p.workload.name());
+                pj.put("real_positions", p.realPositions);
+                pj.put("padded_positions", p.paddedPositions);
+                pj.put("sorted_padded_positions", p.sortedPaddedPositions);
+                pj.put("real_attention_cells", p.realAttentionCells);
+                pj.put("padded_attention_cells", p.paddedAttentionCells);
+                pj.set("sub_batches", JSON.valueToTree(p.subBatches));
+                pj.set("sorted_sub_batches", JSON.valueToTree(p.sortedSubBatches));
+                pj.put("foreign_cpu_share", p.foreignShare);
+                if (p.batchedGeneration != null) {
+                    pj.set("generate_b8_batched_prototype", workloadJson(p.batchedGeneration, m.flops));
+                }
+                if (p.oursSplit != null) {
+                    ObjectNode sp = pj.putObject("split");
+                    sp.set("chunk_rows", JSON.valueToTree(p.chunkRows));
+                    sp.set("ours_forward_then_post_per_chunk_rows_s", JSON.valueToTree(p.oursSplit));
+                    sp.set("transformers_forward_then_post_s", JSON.valueToTree(p.hfSplit));
+                    sp.put("foreign_cpu_share", p.splitForeignShare);
+                }
+                ObjectNode rows = pj.putObject("seconds");
+                p.rows.forEach((k, v) -> {
+                    ObjectNode o = rows.putObject(k);
+                    o.put("ours", v[0]);
+                    o.put("transformers", v[1]);
+                });
+            }
+        }
+        if (micro != null) {
+            ObjectNode mj = root.putObject("micro");
+            ArrayNode gs = mj.putArray("gemm");
+            for (Gemm g : micro.gemms) {
+                ObjectNode o = gs.addObject();
+                o.put("m", g.m());
+                o.put("k", g.k());
+                o.put("n", g.n());
+                o.put("ours_s", g.oursSeconds());
+                o.put("transformers_s", g.hfSeconds());
+                o.put("ours_gflops", g.flops() / g.oursSeconds() / 1e9);
+                o.put("transformers_gflops", g.flops() / g.hfSeconds() / 1e9);
+            }
+            mj.set("activation_shape", JSON.valueToTree(micro.activationShape));
+            mj.put("ours_gelu_new_s", micro.geluNewOurs);
+            mj.put("ours_gelu_exact_s", micro.geluExactOurs);
+            mj.put("torch_gelu_tanh_s", micro.geluTanhHf);
+            mj.put("transformers_gelu_new_s", micro.geluNewHf);
+            mj.put("bench_gelu_tanh_no_pow_s", micro.geluAlternatives[0]);
+            mj.put("bench_gelu_sigmoid_form_s", micro.geluAlternatives[1]);
+            mj.put("bench_gelu_tanh_no_pow_max_diff", micro.geluAlternatives[2]);
+            mj.put("bench_gelu_sigmoid_form_max_diff", micro.geluAlternatives[3]);
+            mj.set("attention_shape", JSON.valueToTree(micro.attentionShape));
+            mj.put("ours_attention_s", micro.attentionOurs);
+            mj.put("torch_attention_eager_s", micro.attentionEagerHf);
+            mj.put("torch_attention_sdpa_s", micro.attentionSdpaHf);
+            mj.put("ours_tiny_op_s", micro.tinyOpOurs);
+            mj.put("torch_tiny_op_s", micro.tinyOpHf);
+            if (micro.overhead != null) {
+                mj.put("overhead_model", micro.overheadModel);
+                mj.set("overhead_generate_b1", workloadJson(micro.overhead, null));
+            }
+        }
+        return root;
+    }
+
+    private ObjectNode workloadJson(WorkloadResult r, ModelFlops f) {
+        Workload w = r.workload;
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", w.name());
+        o.put("kind", w.kind().name().toLowerCase(Locale.ROOT));
+        o.put("batch", w.batch());
+        o.set("lengths", JSON.valueToTree(w.seqs().stream().mapToInt(s -> s.length).toArray()));
+        o.put("reps", w.reps());
+        double tokens = w.countedTokens(newTokens);
+        o.put("tokens", tokens);
+        double flops = f == null ? Double.NaN : f.workload(w, newTokens);
+        o.put("flops", flops);
+        side(o.putObject("ours"), r.oursTimes, tokens, flops);
+        side(o.putObject("transformers"), r.hfTimes, tokens, flops);
+        o.put("ratio_ours_over_transformers", median(r.hfTimes) / median(r.oursTimes));
+        o.set("check", JSON.valueToTree(checkJson(r)));
+        o.put("foreign_cpu_share", r.foreignShare);
+        o.put("discarded_pairs", r.discarded);
+        return o;
+    }
+
+    private static void side(ObjectNode o, List<Double> times, double tokens, double flops) {
+        o.set("times_s", JSON.valueToTree(times));
+        double med = median(times);
+        o.put("median_s", med);
+        o.put("tokens_per_s", tokens / med);
+        o.put("gflops", flops / med / 1e9);
+    }
+
+    /** Host facts for the report header. */
+    static final class Machine {
+        private Machine() {
+        }
+
+        static String cpuModel() {
+            return procField("/proc/cpuinfo", "model name").orElse(System.getProperty("os.arch"));
+        }
+
+        static String cpuFlags() {
+            String flags = procField("/proc/cpuinfo", "flags").orElse("");
+            List<String> simd = new ArrayList<>();
+            for (String f : flags.split(" ")) {
+                if (f.equals("avx") || f.equals("avx2") || f.equals("fma") || f.startsWith("avx512")
+                        || f.equals("amx_tile")) {
+                    simd.add(f);
+                }
+            }
+            return simd.isEmpty() ? "no AVX" : String.join(" ", simd);
+        }
+
+        static long memoryGb() {
+            return procField("/proc/meminfo", "MemTotal").map(s -> Long.parseLong(s.replaceAll("[^0-9]", "")) / 1024 / 1024)
+                    .orElse(-1L);
+        }
+
+        static String os() {
+            return System.getProperty("os.name") + " " + System.getProperty("os.version");
+        }
+
+        private static java.util.Optional<String> procField(String file, String key) {
+            try {
+                for (String line : Files.readAllLines(Path.of(file))) {
+                    int c = line.indexOf(':');
+                    if (c > 0 && line.substring(0, c).trim().equals(key)) {
+                        return java.util.Optional.of(line.substring(c + 1).trim());
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // not Linux
+            }
+            return java.util.Optional.empty();
+        }
+    }
+}
