@@ -17,12 +17,12 @@ Requests ("cmd"):
   run     workload top_k new_tokens budget reps warmup
           workload.kind = score:    one forward over the prompts, then per real position: log-softmax,
                                     the logprob of the next token, argmax, top-k (what our Scorer returns).
-                                    The batch is split like our Scorer splits it (input order, logits of a
-                                    sub-batch <= budget bytes), right-padded, use_cache=False.
+                                    The batch is split like our Scorer splits it (sorted by length, logits
+                                    of a sub-batch <= budget bytes), right-padded, use_cache=False.
                                     workload.mode: score (default) | logits (no post-processing) |
                                     body (base model only, no lm_head) | split (score, timing the forward
-                                    passes and the post-processing separately); workload.sort: sort by length
-                                    (longest first) before splitting; workload.unpadded: one sequence at a time.
+                                    passes and the post-processing separately); workload.input_order: split
+                                    without sorting first; workload.unpadded: one sequence at a time.
           workload.kind = generate: model.generate(), greedy, exactly new_tokens new tokens (eos ignored),
                                     left-padded batch.
           -> times_s (one per repetition) and a check value (sum of logprobs / the new token ids)
@@ -59,8 +59,11 @@ def log(msg):
     print(f"[hf] {msg}", file=sys.stderr, flush=True)
 
 
-def split_like_scorer(seqs, vocab, budget):
-    """Our Scorer's rule: grow a sub-batch (input order) while rows x max_len x vocab x 4 bytes fit the budget."""
+def split_like_scorer(seqs, vocab, budget, input_order=False):
+    """Our Scorer's partition: sort by length (shortest first, stable), then grow a sub-batch while
+    rows x max_len x vocab x 4 bytes fit the budget. input_order: the same rule without sorting
+    (the Scorer before it sorted)."""
+    seqs = list(seqs) if input_order else sorted(seqs, key=len)
     out, i = [], 0
     while i < len(seqs):
         max_len, j = 0, i
@@ -109,10 +112,9 @@ def post_process(logits, sub, top_k):
     return total
 
 
-def score(model, seqs, top_k, budget, mode="score", sort=False, unpadded=False):
+def score(model, seqs, top_k, budget, mode="score", input_order=False, unpadded=False):
     vocab = model.config.vocab_size
-    order = sorted(seqs, key=len, reverse=True) if sort else seqs
-    subs = [[s] for s in order] if unpadded else split_like_scorer(order, vocab, budget)
+    subs = [[s] for s in seqs] if unpadded else split_like_scorer(seqs, vocab, budget, input_order)
     body = model.base_model
     total = 0.0
     forward_s = post_s = 0.0
@@ -268,7 +270,7 @@ class Server:
         top_k, new_tokens, budget = int(req.get("top_k", 5)), int(req.get("new_tokens", 32)), int(req["budget"])
         if kind == "score":
             fn = (lambda: score(self.model, seqs, top_k, budget, mode=w.get("mode", "score"),
-                                sort=bool(w.get("sort")), unpadded=bool(w.get("unpadded"))))
+                                input_order=bool(w.get("input_order")), unpadded=bool(w.get("unpadded"))))
         elif kind == "generate":
             fn = (lambda: generate(self.model, seqs, new_tokens))
         else:

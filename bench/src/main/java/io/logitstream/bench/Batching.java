@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * How our Scorer partitions a batch (mirrored here and in hf_bench.py so both engines run the same
- * sub-batches), and the padding that partition costs.
+ * sub-batches), and the padding a partition costs. Keep it in step with Scorer.scoreRows.
  */
 public final class Batching {
     /** Our Scorer's logits budget per sub-batch (Scorer.LOGITS_BUDGET_BYTES, package-private there). */
@@ -15,8 +15,18 @@ public final class Batching {
     private Batching() {
     }
 
-    /** Scorer's rule: grow a sub-batch in input order while rows x max_len x vocab x 4 bytes fit the budget. */
+    /**
+     * The Scorer's partition (since it sorts, commit 4a68d91): the sequences sorted by length
+     * (shortest first, stable), then sub-batches grown while rows x max_len x vocab x 4 bytes fit the budget.
+     */
     public static List<List<int[]>> splitLikeScorer(List<int[]> seqs, long vocab, long budget) {
+        List<int[]> sorted = new ArrayList<>(seqs);
+        sorted.sort(Comparator.comparingInt((int[] s) -> s.length));
+        return splitInOrder(sorted, vocab, budget);
+    }
+
+    /** The same budget rule over the sequences in the given order (the Scorer before it sorted). */
+    public static List<List<int[]>> splitInOrder(List<int[]> seqs, long vocab, long budget) {
         List<List<int[]>> out = new ArrayList<>();
         int i = 0;
         while (i < seqs.size()) {
@@ -34,12 +44,6 @@ public final class Batching {
             i = j;
         }
         return out;
-    }
-
-    public static List<int[]> sortedLongestFirst(List<int[]> seqs) {
-        List<int[]> sorted = new ArrayList<>(seqs);
-        sorted.sort(Comparator.comparingInt((int[] s) -> s.length).reversed());
-        return sorted;
     }
 
     /** Positions computed for a partition (every sub-batch padded to its longest sequence). */

@@ -404,17 +404,16 @@ public final class EngineBenchCommand implements Callable<Integer> {
             List<int[]> seqs = batch.seqs();
             long vocab = ours.loaded().model().vocabSize();
             List<List<int[]>> partition = Batching.splitLikeScorer(seqs, vocab, Batching.LOGITS_BUDGET_BYTES);
-            List<int[]> sorted = Batching.sortedLongestFirst(seqs);
-            List<List<int[]>> sortedPartition = Batching.splitLikeScorer(sorted, vocab, Batching.LOGITS_BUDGET_BYTES);
+            List<List<int[]>> inputOrder = Batching.splitInOrder(seqs, vocab, Batching.LOGITS_BUDGET_BYTES);
             p.realPositions = Batching.realPositions(seqs);
             p.paddedPositions = Batching.paddedPositions(partition);
-            p.sortedPaddedPositions = Batching.paddedPositions(sortedPartition);
+            p.inputOrderPaddedPositions = Batching.paddedPositions(inputOrder);
             p.subBatches = partition.stream().map(List::size).toList();
-            p.sortedSubBatches = sortedPartition.stream().map(List::size).toList();
+            p.inputOrderSubBatches = inputOrder.stream().map(List::size).toList();
             p.realAttentionCells = seqs.stream().mapToLong(s -> (long) s.length * s.length).sum();
             p.paddedAttentionCells = Batching.paddedAttentionCells(partition);
 
-            log.println("  profile of " + batch.name() + ": layers / lm_head / post-processing / sorted / unpadded ...");
+            log.println("  profile of " + batch.name() + ": layers / lm_head / post-processing / unsorted / unpadded ...");
             p.rows.put("body", pair(() -> time(() -> ours.forwardOnly(partition, false)), Map.of("mode", "body"), seqs));
             // forward with all logits and the post-processing, timed separately in the same run
             int scorerRows = (int) Math.max(1, OurEngine.SCORER_CHUNK_BYTES / (vocab * 4));
@@ -427,7 +426,12 @@ public final class EngineBenchCommand implements Callable<Integer> {
             p.oursSplit = ours.scoreSplit(partition, topK, p.chunkRows);
             p.splitForeignShare = CpuMonitor.foreignShare(a, monitor.sample());
             if (full) {
-                p.rows.put("sorted", pair(() -> time(() -> ours.score(sorted, topK)), Map.of("sort", true), seqs));
+                // the Scorer before it sorted (4a68d91): sub-batches in input order; ours replayed on forward()
+                int[] scorerChunk = {scorerRows};
+                p.rows.put("input_order", pair(() -> {
+                    double[] t = ours.scoreSplit(inputOrder, topK, scorerChunk);
+                    return t[0] + t[1];
+                }, Map.of("input_order", true), seqs));
                 p.rows.put("unpadded", pair(() -> time(() -> ours.scoreUnpadded(seqs, topK)), Map.of("unpadded", true),
                         seqs));
                 if (hf != null) {
@@ -485,43 +489,56 @@ public final class EngineBenchCommand implements Callable<Integer> {
                 }
                 m.gemms.add(new Report.Gemm(s[0], s[1], s[2], o, h));
             }
-            int rows = 2048;
+            // shapes of score b32 as the Scorer runs it: its sub-batches, right-padded
+            List<int[]> b32 = first.workloads.get(1).workload().seqs();
+            List<List<int[]>> part = Batching.splitLikeScorer(b32, c.vocabSize(), Batching.LOGITS_BUDGET_BYTES);
+            List<int[]> biggest = part.stream().max(java.util.Comparator.comparingLong(sub -> Batching.paddedPositions(
+                    List.of(sub)))).orElseThrow();
+            int rows = (int) Batching.paddedPositions(List.of(biggest));
             int cols = inner;
             m.activationShape = new int[] {rows, cols};
-            m.geluNewOurs = OurEngine.activationSeconds(Activation.GELU_NEW, rows, cols, 15);
-            m.geluExactOurs = OurEngine.activationSeconds(Activation.GELU, rows, cols, 15);
-            m.geluAlternatives = OurEngine.geluAlternatives(rows, cols, 15);
+            // activations of score b32: one per layer and sub-batch, padded positions x inner in all
+            m.activationCallsPerB32 = (double) Batching.paddedPositions(part) / rows * c.numLayers();
+            m.geluNewOurs = OurEngine.activationSeconds(Activation.GELU_NEW, rows, cols, 7);
+            m.geluExactOurs = OurEngine.activationSeconds(Activation.GELU, rows, cols, 7);
+            m.geluAlternatives = OurEngine.geluAlternatives(rows, cols, 7);
             if (hf != null) {
                 ObjectNode g = PythonReference.request("gelu");
                 g.put("rows", rows);
                 g.put("cols", cols);
-                g.put("reps", 15);
+                g.put("reps", 7);
                 JsonNode gr = hf.call(g);
                 m.geluTanhHf = gr.path("median_s").asDouble();
                 m.geluNewHf = gr.path("transformers_gelu_new_s").asDouble();
                 m.tinyOpHf = hf.call(PythonReference.request("tinyop")).path("seconds_per_op").asDouble();
             }
-            // attention core of one layer on the largest sub-batch of score b32
-            List<int[]> b32 = first.workloads.get(1).workload().seqs();
-            List<List<int[]>> part = Batching.splitLikeScorer(b32, c.vocabSize(), Batching.LOGITS_BUDGET_BYTES);
-            List<int[]> biggest = part.stream().max(java.util.Comparator.comparingLong(sub -> Batching.paddedAttentionCells(
-                    List.of(sub)))).orElseThrow();
-            int[] lens = biggest.stream().mapToInt(x -> x.length).toArray();
-            int t = Arrays.stream(lens).max().orElseThrow();
+            // attention core of one layer for every sub-batch of score b32, summed, times the layers
             int hd = c.headDim();
-            m.attentionShape = new int[] {lens.length, c.numHeads(), t, hd};
-            m.attentionOurs = OurEngine.attentionSeconds(lens.length, c.numHeads(), t, hd, lens, 5);
-            if (hf != null) {
-                ObjectNode at = PythonReference.request("attention");
-                at.put("b", lens.length);
-                at.put("h", c.numHeads());
-                at.put("t", t);
-                at.put("d", hd);
-                at.set("lens", JSON.valueToTree(lens));
-                JsonNode ar = hf.call(at);
-                m.attentionEagerHf = ar.path("eager_s").asDouble();
-                m.attentionSdpaHf = ar.path("sdpa_s").asDouble();
+            m.attentionOurs = 0;
+            m.attentionEagerHf = 0;
+            m.attentionSdpaHf = 0;
+            for (List<int[]> sub : part) {
+                int[] lens = sub.stream().mapToInt(x -> x.length).toArray();
+                int t = Arrays.stream(lens).max().orElseThrow();
+                if (sub == biggest) {
+                    m.attentionShape = new int[] {lens.length, c.numHeads(), t, hd};
+                }
+                m.attentionOurs += c.numLayers() * OurEngine.attentionSeconds(lens.length, c.numHeads(), t, hd, lens, 3);
+                if (hf != null) {
+                    ObjectNode at = PythonReference.request("attention");
+                    at.put("b", lens.length);
+                    at.put("h", c.numHeads());
+                    at.put("t", t);
+                    at.put("d", hd);
+                    at.put("reps", 3);
+                    at.set("lens", JSON.valueToTree(lens));
+                    JsonNode ar = hf.call(at);
+                    m.attentionEagerHf += c.numLayers() * ar.path("eager_s").asDouble();
+                    m.attentionSdpaHf += c.numLayers() * ar.path("sdpa_s").asDouble();
+                }
             }
+            m.attentionSubBatches = part.size();
+            m.layers = c.numLayers();
             m.tinyOpOurs = OurEngine.tinyOpSeconds(20000);
 
             // decode step of a model whose compute is negligible: per-op framework overhead

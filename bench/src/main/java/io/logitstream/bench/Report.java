@@ -96,11 +96,11 @@ final class Report {
         final Map<String, double[]> rows = new LinkedHashMap<>();
         long realPositions;
         long paddedPositions;
-        long sortedPaddedPositions;
+        long inputOrderPaddedPositions;
         long realAttentionCells;
         long paddedAttentionCells;
         List<Integer> subBatches;
-        List<Integer> sortedSubBatches;
+        List<Integer> inputOrderSubBatches;
         double foreignShare = Double.NaN;
         /** ours: {forward with all logits, post-processing with chunkRows[0], [1], ...} seconds. */
         double[] oursSplit;
@@ -132,6 +132,10 @@ final class Report {
         /** {tanh form without pow s, sigmoid form s, max diff tanh form, max diff sigmoid form}. */
         double[] geluAlternatives;
         int[] attentionShape;
+        /** Activation calls of the measured shape that make up score b32's activations (layers x sub-batches). */
+        double activationCallsPerB32;
+        int attentionSubBatches;
+        int layers;
         double attentionOurs = Double.NaN;
         double attentionEagerHf = Double.NaN;
         double attentionSdpaHf = Double.NaN;
@@ -263,8 +267,8 @@ final class Report {
         b.append("- FLOPs: ").append(ModelFlops.FORMULA).append('\n');
         b.append("- generate b8: our engine has no batched generation yet, so it runs the 8 prompts one after another;"
                 + " transformers runs one batched `generate` with left padding.\n");
-        b.append("- score b32: both engines run the same sub-batches (our Scorer's split: input order, logits of a"
-                + " sub-batch <= 1 GiB), right-padded to the longest prompt of each sub-batch.\n\n");
+        b.append("- score b32: both engines run the same sub-batches (our Scorer's split: sorted by length, logits of"
+                + " a sub-batch <= 1 GiB), right-padded to the longest prompt of each sub-batch.\n\n");
 
         for (ModelResult m : models) {
             if (m.profile != null) {
@@ -282,12 +286,13 @@ final class Report {
         WorkloadResult main = m.workloads.stream().filter(r -> r.workload == p.workload).findFirst().orElseThrow();
         double[] score = {median(main.oursTimes), median(main.hfTimes)};
         b.append("## Profile: ").append(m.name).append(", ").append(p.workload.name()).append(" (one run each)\n\n");
-        b.append(String.format(Locale.ROOT, "Positions: %d real; %d computed in sub-batches %s (%.0f%% padding);"
-                + " length-sorted: %d computed in %s (%.0f%%). Attention score cells: %.1f%% padding.%n%n",
+        b.append(String.format(Locale.ROOT, "Positions: %d real; %d computed in the Scorer's sub-batches %s (sorted by"
+                + " length; %.0f%% padding, attention score cells %.0f%% padding); in input order (the Scorer before it"
+                + " sorted) %d in %s (%.0f%% padding).%n%n",
                 p.realPositions, p.paddedPositions, p.subBatches, 100.0 * (p.paddedPositions - p.realPositions)
-                        / p.paddedPositions, p.sortedPaddedPositions, p.sortedSubBatches,
-                100.0 * (p.sortedPaddedPositions - p.realPositions) / p.sortedPaddedPositions,
-                100.0 * (p.paddedAttentionCells - p.realAttentionCells) / p.paddedAttentionCells));
+                        / p.paddedPositions, 100.0 * (p.paddedAttentionCells - p.realAttentionCells) / p.paddedAttentionCells,
+                p.inputOrderPaddedPositions, p.inputOrderSubBatches,
+                100.0 * (p.inputOrderPaddedPositions - p.realPositions) / p.inputOrderPaddedPositions));
         b.append("| part | ours s | transformers s | ours/transformers speed |\n|---|---:|---:|---:|\n");
         double[] body = p.rows.get("body");
         row(b, "decoder layers (forward keeping the logits of the last position only)", body);
@@ -306,8 +311,9 @@ final class Report {
             }
         }
         row(b, "**score, as in the table**", score);
-        if (p.rows.containsKey("sorted")) {
-            row(b, "score, prompts sorted by length first (same split rule)", p.rows.get("sorted"));
+        if (p.rows.containsKey("input_order")) {
+            row(b, "score with sub-batches in input order (the Scorer before it sorted; ours: forward + its"
+                    + " post-processing loop, replayed)", p.rows.get("input_order"));
         }
         if (p.rows.containsKey("unpadded")) {
             row(b, "score, one prompt at a time (no padding)", p.rows.get("unpadded"));
@@ -340,20 +346,25 @@ final class Report {
                     num(g.flops() / g.oursSeconds() / 1e9), num(g.flops() / g.hfSeconds() / 1e9),
                     ratio(g.hfSeconds() / g.oursSeconds())));
         }
-        b.append(String.format(Locale.ROOT, "%n- GELU_NEW on [%d, %d] (one MLP activation of a 2048-position batch):"
-                + " ours today (pow, 8 element-wise JNI ops) %.1f ms; bench-side alternatives through the same JNI: tanh form"
-                + " with x*x instead of pow %.1f ms (max |diff| %.1e), x*sigmoid(x*(2c+2c*0.044715*x^2)) %.1f ms (max |diff|"
-                + " %.1e); a single kernel: ours exact erf GELU %.1f ms, torch gelu(approximate=\"tanh\") %.1f ms;"
-                + " transformers' NewGELUActivation (what its GPT-2 runs) %.1f ms%n",
-                m.activationShape[0], m.activationShape[1], m.geluNewOurs * 1e3,
-                m.geluAlternatives[0] * 1e3, m.geluAlternatives[2], m.geluAlternatives[1] * 1e3, m.geluAlternatives[3],
-                m.geluExactOurs * 1e3, m.geluTanhHf * 1e3, m.geluNewHf * 1e3));
+        double k = m.activationCallsPerB32;
+        b.append(String.format(Locale.ROOT, "%n- GELU_NEW on [%d, %d] (the MLP activation of the largest sub-batch of score"
+                + " b32; x %.1f for all of score b32, in brackets): ours today (pow + 7 more element-wise JNI ops) %.1f ms"
+                + " (%.2f s); bench-side alternatives through the same JNI: the tanh form with x*x instead of pow %.1f ms"
+                + " (%.2f s, max |diff| %.1e), x*sigmoid(x*(2c+2c*0.044715*x^2)) %.1f ms (%.2f s, max |diff| %.1e);"
+                + " one kernel: ours exact erf GELU %.1f ms (%.2f s), torch gelu(approximate=\"tanh\") %.1f ms (%.2f s);"
+                + " transformers' NewGELUActivation (what its GPT-2 runs) %.1f ms (%.2f s)%n",
+                m.activationShape[0], m.activationShape[1], k, m.geluNewOurs * 1e3, m.geluNewOurs * k,
+                m.geluAlternatives[0] * 1e3, m.geluAlternatives[0] * k, m.geluAlternatives[2],
+                m.geluAlternatives[1] * 1e3, m.geluAlternatives[1] * k, m.geluAlternatives[3],
+                m.geluExactOurs * 1e3, m.geluExactOurs * k, m.geluTanhHf * 1e3, m.geluTanhHf * k,
+                m.geluNewHf * 1e3, m.geluNewHf * k));
         if (m.attentionShape != null) {
-            b.append(String.format(Locale.ROOT, "- attention core of one layer, B=%d H=%d T=%d D=%d (the largest sub-batch"
-                    + " of score b32, right-padded): ours (materialised scores + additive mask + softmax) %.0f ms;"
-                    + " torch eager, same ops %.0f ms; torch scaled_dot_product_attention %.0f ms%n",
+            b.append(String.format(Locale.ROOT, "- attention core (scores, mask, softmax, probs.v) of all %d layers x %d"
+                    + " right-padded sub-batches of score b32 (largest: B=%d H=%d T=%d D=%d): ours (materialised scores +"
+                    + " additive mask + softmax, replayed through DJL) %.2f s; torch eager, same ops %.2f s; torch"
+                    + " scaled_dot_product_attention %.2f s%n", m.layers, m.attentionSubBatches,
                     m.attentionShape[0], m.attentionShape[1], m.attentionShape[2], m.attentionShape[3],
-                    m.attentionOurs * 1e3, m.attentionEagerHf * 1e3, m.attentionSdpaHf * 1e3));
+                    m.attentionOurs, m.attentionEagerHf, m.attentionSdpaHf));
         }
         b.append(String.format(Locale.ROOT, "- per-op overhead (in-place add on 1-element tensors): ours %.2f µs per JNI"
                 + " call, torch from Python %.2f µs per op%n", m.tinyOpOurs * 1e6, m.tinyOpHf * 1e6));
@@ -468,11 +479,11 @@ final class Report {
                 pj.put("workload", p.workload.name());
                 pj.put("real_positions", p.realPositions);
                 pj.put("padded_positions", p.paddedPositions);
-                pj.put("sorted_padded_positions", p.sortedPaddedPositions);
+                pj.put("input_order_padded_positions", p.inputOrderPaddedPositions);
                 pj.put("real_attention_cells", p.realAttentionCells);
                 pj.put("padded_attention_cells", p.paddedAttentionCells);
                 pj.set("sub_batches", JSON.valueToTree(p.subBatches));
-                pj.set("sorted_sub_batches", JSON.valueToTree(p.sortedSubBatches));
+                pj.set("input_order_sub_batches", JSON.valueToTree(p.inputOrderSubBatches));
                 pj.put("foreign_cpu_share", p.foreignShare);
                 if (p.batchedGeneration != null) {
                     pj.set("generate_b8_batched_prototype", workloadJson(p.batchedGeneration, m.flops));
@@ -514,7 +525,9 @@ final class Report {
             mj.put("bench_gelu_sigmoid_form_s", micro.geluAlternatives[1]);
             mj.put("bench_gelu_tanh_no_pow_max_diff", micro.geluAlternatives[2]);
             mj.put("bench_gelu_sigmoid_form_max_diff", micro.geluAlternatives[3]);
-            mj.set("attention_shape", JSON.valueToTree(micro.attentionShape));
+            mj.put("activation_calls_per_score_b32", micro.activationCallsPerB32);
+            mj.set("attention_largest_shape", JSON.valueToTree(micro.attentionShape));
+            mj.put("attention_note", "seconds summed over all layers and sub-batches of score b32");
             mj.put("ours_attention_s", micro.attentionOurs);
             mj.put("torch_attention_eager_s", micro.attentionEagerHf);
             mj.put("torch_attention_sdpa_s", micro.attentionSdpaHf);

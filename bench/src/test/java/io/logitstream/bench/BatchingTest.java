@@ -8,25 +8,28 @@ import org.junit.jupiter.api.Test;
 class BatchingTest {
 
     @Test
-    void splitsLikeTheScorerInInputOrder() {
+    void splitsLikeTheScorerShortestFirst() {
         List<int[]> seqs = List.of(new int[10], new int[30], new int[20], new int[5]);
         // budget: 2 rows of 30 positions x vocab 1 x 4 bytes
         List<List<int[]>> parts = Batching.splitLikeScorer(seqs, 1, 2 * 30 * 4);
-        assertThat(parts).extracting(List::size).containsExactly(2, 2);
-        assertThat(Batching.paddedPositions(parts)).isEqualTo(2 * 30 + 2 * 20);
+        assertThat(parts).extracting(List::size).containsExactly(3, 1);
+        assertThat(parts.get(0)).extracting(a -> a.length).containsExactly(5, 10, 20);
+        assertThat(Batching.paddedPositions(parts)).isEqualTo(3 * 20 + 30);
         assertThat(Batching.realPositions(seqs)).isEqualTo(65);
     }
 
     @Test
-    void aSequenceLargerThanTheBudgetStillGetsASubBatch() {
-        List<List<int[]>> parts = Batching.splitLikeScorer(List.of(new int[100], new int[1]), 1000, 4);
-        assertThat(parts).extracting(List::size).containsExactly(1, 1);
+    void inputOrderSplitKeepsTheOrder() {
+        List<int[]> seqs = List.of(new int[10], new int[30], new int[20], new int[5]);
+        List<List<int[]>> parts = Batching.splitInOrder(seqs, 1, 2 * 30 * 4);
+        assertThat(parts).extracting(List::size).containsExactly(2, 2);
+        assertThat(Batching.paddedPositions(parts)).isEqualTo(2 * 30 + 2 * 20);
     }
 
     @Test
-    void sortsLongestFirst() {
-        List<int[]> sorted = Batching.sortedLongestFirst(List.of(new int[2], new int[7], new int[4]));
-        assertThat(sorted).extracting(a -> a.length).containsExactly(7, 4, 2);
+    void aSequenceLargerThanTheBudgetStillGetsASubBatch() {
+        List<List<int[]>> parts = Batching.splitInOrder(List.of(new int[100], new int[1]), 1000, 4);
+        assertThat(parts).extracting(List::size).containsExactly(1, 1);
     }
 
     @Test
