@@ -166,19 +166,7 @@ public final class OurEngine implements AutoCloseable {
         double[] out = new double[1 + chunkRows.length];
         for (List<int[]> sub : partition) {
             int max = sub.stream().mapToInt(s -> s.length).max().orElseThrow();
-            int[][] ids = new int[sub.size()][max];
-            int[][] mask = new int[sub.size()][max];
-            boolean padded = false;
-            for (int b = 0; b < sub.size(); b++) {
-                int[] s = sub.get(b);
-                System.arraycopy(s, 0, ids[b], 0, s.length);
-                Arrays.fill(mask[b], 0, s.length, 1);
-                padded |= s.length < max;
-            }
-            ForwardInput.Builder in = ForwardInput.builder(ids).logitsToKeep(max);
-            if (padded) {
-                in.attentionMask(mask);
-            }
+            ForwardInput.Builder in = ForwardInput.rightPadded(sub).logitsToKeep(max);
             try (NDManager scope = model.manager().newSubManager()) {
                 long t0 = System.nanoTime();
                 NDArray logits = model.forward(in.build(), scope).logits();
@@ -232,20 +220,7 @@ public final class OurEngine implements AutoCloseable {
      */
     public void forwardOnly(List<List<int[]>> partition, boolean allLogits) {
         for (List<int[]> sub : partition) {
-            int max = sub.stream().mapToInt(s -> s.length).max().orElseThrow();
-            int[][] ids = new int[sub.size()][max];
-            int[][] mask = new int[sub.size()][max];
-            boolean padded = false;
-            for (int b = 0; b < sub.size(); b++) {
-                int[] s = sub.get(b);
-                System.arraycopy(s, 0, ids[b], 0, s.length);
-                Arrays.fill(mask[b], 0, s.length, 1);
-                padded |= s.length < max;
-            }
-            ForwardInput.Builder in = ForwardInput.builder(ids).logitsToKeep(allLogits ? 0 : 1);
-            if (padded) {
-                in.attentionMask(mask);
-            }
+            ForwardInput.Builder in = ForwardInput.rightPadded(sub).logitsToKeep(allLogits ? 0 : 1);
             try (NDManager scope = loaded.model().manager().newSubManager();
                     ForwardOutput out = loaded.model().forward(in.build(), scope)) {
                 out.logits().getShape();

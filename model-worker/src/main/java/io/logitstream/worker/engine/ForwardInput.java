@@ -45,6 +45,25 @@ public final class ForwardInput {
         return builder(new int[][] {ids}).build();
     }
 
+    /**
+     * Sequences of different lengths as one right-padded batch (pad id 0), with an attention mask
+     * only when some sequence is shorter than the longest.
+     */
+    public static Builder rightPadded(java.util.List<int[]> sequences) {
+        int max = sequences.stream().mapToInt(s -> s.length).max().orElseThrow();
+        int[][] ids = new int[sequences.size()][max];
+        int[][] mask = new int[sequences.size()][max];
+        boolean padded = false;
+        for (int b = 0; b < sequences.size(); b++) {
+            int[] s = sequences.get(b);
+            System.arraycopy(s, 0, ids[b], 0, s.length);
+            java.util.Arrays.fill(mask[b], 0, s.length, 1);
+            padded |= s.length < max;
+        }
+        Builder builder = builder(ids);
+        return padded ? builder.attentionMask(mask) : builder;
+    }
+
     public static Builder builder(int[][] inputIds) {
         return new Builder(inputIds);
     }

@@ -186,24 +186,15 @@ public final class Scorer {
             }
             return empty;
         }
-        int[][] ids = new int[batch][maxLen];
-        int[][] mask = new int[batch][maxLen];
         long[] targets = new long[batch * rows];
-        boolean padded = false;
         for (int b = 0; b < batch; b++) {
             int[] s = seqs.get(b);
-            System.arraycopy(s, 0, ids[b], 0, s.length);
-            Arrays.fill(mask[b], 0, s.length, 1);
-            padded |= s.length < maxLen;
             for (int r = 0; r < rows; r++) {
                 int pos = firstRow + 1 + r;
                 targets[b * rows + r] = pos < s.length ? s[pos] : 0;
             }
         }
-        ForwardInput.Builder in = ForwardInput.builder(ids).logitsToKeep(maxLen - firstRow);
-        if (padded) {
-            in.attentionMask(mask);
-        }
+        ForwardInput.Builder in = ForwardInput.rightPadded(seqs).logitsToKeep(maxLen - firstRow);
         int k = Math.min(topK, model.vocabSize());
         try (NDManager scope = model.manager().newSubManager();
                 ForwardOutput fwd = model.forward(in.build(), scope)) {
