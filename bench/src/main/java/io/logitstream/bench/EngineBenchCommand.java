@@ -496,20 +496,24 @@ public final class EngineBenchCommand implements Callable<Integer> {
                     List.of(sub)))).orElseThrow();
             int rows = (int) Batching.paddedPositions(List.of(biggest));
             int cols = inner;
-            m.activationShape = new int[] {rows, cols};
-            // activations of score b32: one per layer and sub-batch, padded positions x inner in all
-            m.activationCallsPerB32 = (double) Batching.paddedPositions(part) / rows * c.numLayers();
-            m.geluNewOurs = OurEngine.activationSeconds(Activation.GELU_NEW, rows, cols, 7);
-            m.geluExactOurs = OurEngine.activationSeconds(Activation.GELU, rows, cols, 7);
-            m.geluAlternatives = OurEngine.geluAlternatives(rows, cols, 7);
+            if (c.modelType().equals("gpt2")) {
+                // GPT-2's gelu_new: the activation of the largest sub-batch; the others scale with positions
+                m.activationShape = new int[] {rows, cols};
+                m.activationCallsPerB32 = (double) Batching.paddedPositions(part) / rows * c.numLayers();
+                m.geluNewOurs = OurEngine.activationSeconds(Activation.GELU_NEW, rows, cols, 7);
+                m.geluExactOurs = OurEngine.activationSeconds(Activation.GELU, rows, cols, 7);
+                m.geluAlternatives = OurEngine.geluAlternatives(rows, cols, 7);
+                if (hf != null) {
+                    ObjectNode g = PythonReference.request("gelu");
+                    g.put("rows", rows);
+                    g.put("cols", cols);
+                    g.put("reps", 7);
+                    JsonNode gr = hf.call(g);
+                    m.geluTanhHf = gr.path("median_s").asDouble();
+                    m.geluNewHf = gr.path("transformers_gelu_new_s").asDouble();
+                }
+            }
             if (hf != null) {
-                ObjectNode g = PythonReference.request("gelu");
-                g.put("rows", rows);
-                g.put("cols", cols);
-                g.put("reps", 7);
-                JsonNode gr = hf.call(g);
-                m.geluTanhHf = gr.path("median_s").asDouble();
-                m.geluNewHf = gr.path("transformers_gelu_new_s").asDouble();
                 m.tinyOpHf = hf.call(PythonReference.request("tinyop")).path("seconds_per_op").asDouble();
             }
             // attention core of one layer for every sub-batch of score b32, summed, times the layers

@@ -347,8 +347,10 @@ final class Report {
                     ratio(g.hfSeconds() / g.oursSeconds())));
         }
         double k = m.activationCallsPerB32;
-        b.append(String.format(Locale.ROOT, "%n- GELU_NEW on [%d, %d] (the MLP activation of the largest sub-batch of score"
-                + " b32; x %.1f for all of score b32, in brackets): ours today (pow + 7 more element-wise JNI ops) %.1f ms"
+        b.append('\n');
+        if (m.activationShape != null) {
+            b.append(String.format(Locale.ROOT, "- GELU_NEW on [%d, %d] (the MLP activation of the largest sub-batch of score"
+                + " b32; x %.1f for all of score b32, in brackets): ours today (Activation.GELU_NEW, element-wise JNI ops) %.1f ms"
                 + " (%.2f s); bench-side alternatives through the same JNI: the tanh form with x*x instead of pow %.1f ms"
                 + " (%.2f s, max |diff| %.1e), x*sigmoid(x*(2c+2c*0.044715*x^2)) %.1f ms (%.2f s, max |diff| %.1e);"
                 + " one kernel: ours exact erf GELU %.1f ms (%.2f s), torch gelu(approximate=\"tanh\") %.1f ms (%.2f s);"
@@ -358,6 +360,7 @@ final class Report {
                 m.geluAlternatives[1] * 1e3, m.geluAlternatives[1] * k, m.geluAlternatives[3],
                 m.geluExactOurs * 1e3, m.geluExactOurs * k, m.geluTanhHf * 1e3, m.geluTanhHf * k,
                 m.geluNewHf * 1e3, m.geluNewHf * k));
+        }
         if (m.attentionShape != null) {
             b.append(String.format(Locale.ROOT, "- attention core (scores, mask, softmax, probs.v) of all %d layers x %d"
                     + " right-padded sub-batches of score b32 (largest: B=%d H=%d T=%d D=%d): ours (materialised scores +"
@@ -516,15 +519,17 @@ final class Report {
                 o.put("ours_gflops", g.flops() / g.oursSeconds() / 1e9);
                 o.put("transformers_gflops", g.flops() / g.hfSeconds() / 1e9);
             }
-            mj.set("activation_shape", JSON.valueToTree(micro.activationShape));
+            mj.set("activation_shape", micro.activationShape == null ? null : JSON.valueToTree(micro.activationShape));
             mj.put("ours_gelu_new_s", micro.geluNewOurs);
             mj.put("ours_gelu_exact_s", micro.geluExactOurs);
             mj.put("torch_gelu_tanh_s", micro.geluTanhHf);
             mj.put("transformers_gelu_new_s", micro.geluNewHf);
-            mj.put("bench_gelu_tanh_no_pow_s", micro.geluAlternatives[0]);
-            mj.put("bench_gelu_sigmoid_form_s", micro.geluAlternatives[1]);
-            mj.put("bench_gelu_tanh_no_pow_max_diff", micro.geluAlternatives[2]);
-            mj.put("bench_gelu_sigmoid_form_max_diff", micro.geluAlternatives[3]);
+            if (micro.geluAlternatives != null) {
+                mj.put("bench_gelu_tanh_no_pow_s", micro.geluAlternatives[0]);
+                mj.put("bench_gelu_sigmoid_form_s", micro.geluAlternatives[1]);
+                mj.put("bench_gelu_tanh_no_pow_max_diff", micro.geluAlternatives[2]);
+                mj.put("bench_gelu_sigmoid_form_max_diff", micro.geluAlternatives[3]);
+            }
             mj.put("activation_calls_per_score_b32", micro.activationCallsPerB32);
             mj.set("attention_largest_shape", JSON.valueToTree(micro.attentionShape));
             mj.put("attention_note", "seconds summed over all layers and sub-batches of score b32");

@@ -126,7 +126,7 @@ public final class Scorer {
     private List<Rows> scoreRows(List<int[]> sequences, int[] starts, int topK) {
         // Sub-batches are formed over the sequences sorted by length, so each pads to a length close
         // to its members' own: on 32 prompts of 19..503 tokens this computed 30% padding instead of
-        // 48% and scored 1.47x faster (bench/results). Results go back in input order.
+        // 48% and scored 1.32x faster (34.7 s -> 26.3 s, bench/results). Results go back in input order.
         Integer[] order = new Integer[sequences.size()];
         for (int k = 0; k < order.length; k++) {
             order[k] = k;
