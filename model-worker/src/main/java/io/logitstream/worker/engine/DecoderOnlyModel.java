@@ -8,8 +8,8 @@ import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.layers.AttentionMask;
 import io.logitstream.worker.engine.layers.LayerContext;
 import io.logitstream.worker.engine.layers.RotaryEmbedding;
-import io.logitstream.worker.engine.layers.Scalars;
-import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.tensor.Scalars;
+import io.logitstream.worker.engine.tensor.Torch;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package io.logitstream.worker.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.tensor.Torch;
 
 /**
  * Past keys and values of every layer (transformers' {@code past_key_values}), so that decoding

@@ -5,7 +5,7 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.TeacherOutput;
 import io.logitstream.schema.TeacherParams;
-import io.logitstream.worker.engine.ops.TeacherLogits;
+import io.logitstream.worker.engine.scoring.TeacherLogits;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

@@ -10,7 +10,7 @@ import io.logitstream.worker.engine.layers.LayerNorm;
 import io.logitstream.worker.engine.layers.Linear;
 import io.logitstream.worker.engine.layers.Mlp;
 import io.logitstream.worker.engine.layers.MultiHeadAttention;
-import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.tensor.Torch;
 import io.logitstream.worker.engine.weights.Checkpoint;
 
 /**

@@ -1,5 +1,6 @@
 package io.logitstream.worker.engine.layers;
 
+import io.logitstream.worker.engine.tensor.Torch;
 import ai.djl.ndarray.NDArray;
 
 /** LayerNorm over the last dimension with learned scale and shift (GPT-2's ln_1, ln_2, ln_f). */

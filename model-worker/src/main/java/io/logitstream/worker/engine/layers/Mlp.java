@@ -1,5 +1,6 @@
 package io.logitstream.worker.engine.layers;
 
+import io.logitstream.worker.engine.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /** The two-layer feed-forward block of GPT-2: {@code proj(act(fc(x)))}. */

@@ -1,5 +1,7 @@
 package io.logitstream.worker.engine.layers;
 
+import io.logitstream.worker.engine.tensor.Scalars;
+import io.logitstream.worker.engine.tensor.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;

@@ -1,5 +1,6 @@
 package io.logitstream.worker.engine.layers;
 
+import io.logitstream.worker.engine.tensor.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -13,8 +13,8 @@ import io.logitstream.worker.engine.layers.MultiHeadAttention;
 import io.logitstream.worker.engine.layers.RmsNorm;
 import io.logitstream.worker.engine.layers.RopeConfig;
 import io.logitstream.worker.engine.layers.RotaryEmbedding;
-import io.logitstream.worker.engine.layers.Scalars;
-import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.tensor.Scalars;
+import io.logitstream.worker.engine.tensor.Torch;
 import io.logitstream.worker.engine.weights.Checkpoint;
 
 /**

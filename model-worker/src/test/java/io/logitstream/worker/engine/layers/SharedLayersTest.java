@@ -1,5 +1,6 @@
 package io.logitstream.worker.engine.layers;
 
+import io.logitstream.worker.engine.tensor.Scalars;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

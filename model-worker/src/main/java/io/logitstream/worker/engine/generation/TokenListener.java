@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 /** Receives tokens while they are generated (for streaming); called on the generating thread. */
 @FunctionalInterface

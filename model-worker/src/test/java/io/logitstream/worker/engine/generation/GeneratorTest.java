@@ -1,5 +1,7 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
+import io.logitstream.worker.engine.scoring.ContinuationScore;
+import io.logitstream.worker.engine.scoring.Scorer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

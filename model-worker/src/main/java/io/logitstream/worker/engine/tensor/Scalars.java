@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.layers;
+package io.logitstream.worker.engine.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.scoring;
 
 /**
  * Log-probabilities of a continuation given a prompt (lm-eval's {@code loglikelihood}): one entry

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.scoring;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.scoring;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -8,7 +8,7 @@ import io.logitstream.worker.engine.CausalLanguageModel;
 import io.logitstream.worker.engine.ContextLengthExceededException;
 import io.logitstream.worker.engine.ForwardInput;
 import io.logitstream.worker.engine.ForwardOutput;
-import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.tensor.Torch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,7 +10,7 @@ import io.logitstream.worker.engine.ForwardInput;
 import io.logitstream.worker.engine.ForwardOutput;
 import io.logitstream.worker.engine.KvCache;
 import io.logitstream.worker.engine.LoadedModel;
-import io.logitstream.worker.engine.layers.Torch;
+import io.logitstream.worker.engine.tensor.Torch;
 import io.logitstream.worker.engine.tokenizer.StreamingDetokenizer;
 import io.logitstream.worker.engine.tokenizer.TokenizerException;
 import java.util.Arrays;

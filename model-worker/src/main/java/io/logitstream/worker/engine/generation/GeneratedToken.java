@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 /**
  * One generated token as it is produced (the payload of a live token chunk).

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.layers;
+package io.logitstream.worker.engine.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -24,7 +24,7 @@ public final class Torch {
     private Torch() {
     }
 
-    static PtNDArray pt(NDArray a) {
+    public static PtNDArray pt(NDArray a) {
         return (PtNDArray) a;
     }
 

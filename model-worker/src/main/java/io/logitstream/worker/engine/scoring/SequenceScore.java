@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.scoring;
 
 /**
  * Per-token log-probabilities of one sequence under the model (vLLM's {@code prompt_logprobs},

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 /** Why generation stopped; {@link #wireName()} is the value results carry (OpenAI/vLLM style). */
 public enum FinishReason {

@@ -1,4 +1,4 @@
-package io.logitstream.worker.engine.ops;
+package io.logitstream.worker.engine.generation;
 
 /**
  * transformers' logits processing and sampling knobs, with its semantics: repetition penalty
