@@ -19,6 +19,25 @@ public interface CausalLanguageModel extends AutoCloseable {
      */
     ForwardOutput forward(ForwardInput input, NDManager outputManager);
 
+    /**
+     * One continuous-batching step over sequences that each own a slot of {@code cache} (see
+     * {@link io.logitstream.worker.engine.batch.StepLayout}); returns fp32 logits
+     * [layout.logitRowCount(), vocab] in {@code outputManager}.
+     */
+    ai.djl.ndarray.NDArray forwardStep(io.logitstream.worker.engine.batch.StepLayout layout,
+            io.logitstream.worker.engine.batch.SlotKvCache cache, NDManager outputManager);
+
+    /** The KV cache of a running batch of at most {@code maxSlots} sequences. */
+    io.logitstream.worker.engine.batch.SlotKvCache newSlotCache(int maxSlots);
+
+    /**
+     * Whether a prompt fed in several chunks gets the same logits as in one forward. False for
+     * dynamic NTK rope, whose frequencies depend on the length of each forward.
+     */
+    default boolean prefillChunkingExact() {
+        return true;
+    }
+
     /** A cache sized for {@code capacityHint} positions (it grows if needed, up to the context length). */
     KvCache newCache(int capacityHint);
 

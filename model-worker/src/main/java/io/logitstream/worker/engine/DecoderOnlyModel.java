@@ -4,6 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import io.logitstream.worker.engine.batch.SlotBatch;
+import io.logitstream.worker.engine.batch.SlotKvCache;
+import io.logitstream.worker.engine.batch.StepLayout;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.layers.AttentionMask;
 import io.logitstream.worker.engine.layers.LayerContext;
@@ -89,13 +94,8 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             long[][] positions = in.positionIds() != null ? in.positionIds()
                     : AttentionMask.positionIds(in.attentionMask(), batch, past, t);
             NDArray positionIds = scope.create(flatten(positions), new Shape(batch, t));
-            boolean anyFull = false;
-            boolean anySliding = false;
-            for (int i = 0; i < numLayers(); i++) {
-                boolean sliding = isSlidingLayer(i);
-                anyFull |= !sliding;
-                anySliding |= sliding;
-            }
+            boolean anyFull = hasFullAttentionLayer();
+            boolean anySliding = hasSlidingLayer();
             NDArray mask = anyFull
                     ? AttentionMask.build(scope, scalars, in.attentionMask(), past, t, null, dtype) : null;
             NDArray slidingMask = anySliding
@@ -109,15 +109,7 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             boolean routers = in.outputRouterLogits() != null ? in.outputRouterLogits() : outputRouterLogitsByDefault();
             LayerContext ctx = new LayerContext(mask, slidingMask, cache, angles, scope, routers);
 
-            NDArray hidden = embed(ids, positionIds);
-            for (int i = 0; i < numLayers(); i++) {
-                try (NDManager layerScope = scope.newSubManager()) {
-                    hidden.attach(layerScope);
-                    NDArray next = layer(i, hidden, ctx);
-                    next.attach(scope);
-                    hidden = next;
-                }
-            }
+            NDArray hidden = runLayers(embed(ids, positionIds), ctx, scope);
             if (cache != null) {
                 cache.commit(t);
             }
@@ -139,6 +131,104 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             routerLogits.forEach(r -> r.attach(outputManager));
             return new ForwardOutput(logits, loss, cache, routerLogits, aux);
         }
+    }
+
+    /**
+     * One continuous-batching step: every sequence of {@code layout} appends its tokens to its slot
+     * of {@code cache}; returns fp32 logits [rows, vocab] of the rows the layout asks for
+     * ({@link StepLayout#logitIndex()}, in that order) in {@code outputManager}. Each sequence's
+     * logits equal those of running it alone.
+     */
+    @Override
+    public final NDArray forwardStep(StepLayout layout, SlotKvCache cache, NDManager outputManager) {
+        cache.ensureCapacity(layout.maxEnd());
+        int n = layout.totalTokens();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray ids = scope.create(layout.flatTokens(), new Shape(1, n));
+            NDArray positionIds = scope.create(layout.flatPositions(), new Shape(1, n));
+            SlotBatch batch = new SlotBatch(layout, cache, scope, scalars, dtype, hasFullAttentionLayer(),
+                    hasSlidingLayer() ? slidingWindow() : null);
+            RotaryEmbedding rope = rotary();
+            RotaryEmbedding.Angles angles = rope == null ? null : stepAngles(rope, layout, positionIds);
+            NDArray hidden = runLayers(embed(ids, positionIds), LayerContext.forStep(batch, angles, scope), scope);
+            cache.commit(layout);
+            int rows = layout.logitRowCount();
+            if (rows == 0) {
+                return outputManager.create(new Shape(0, vocabSize()), DataType.FLOAT32);
+            }
+            long width = hidden.getShape().get(2);
+            NDArray picked = Torch.rows(hidden.reshape(n, width), scope.create(
+                    java.util.Arrays.stream(layout.logitIndex()).mapToLong(i -> i).toArray())).reshape(1, rows, width);
+            NDArray logits = Torch.cast(lmHead(finalNorm(picked)), DataType.FLOAT32).reshape(rows, vocabSize());
+            logits.attach(outputManager);
+            return logits;
+        }
+    }
+
+    /**
+     * Rotary angles of a step. Dynamic NTK rope picks its frequencies from each sequence's own
+     * length (transformers' max(position_ids) + 1 of that sequence's forward), so sequences of
+     * different lengths get angles computed separately.
+     */
+    private RotaryEmbedding.Angles stepAngles(RotaryEmbedding rope, StepLayout layout, NDArray positionIds) {
+        if (!rope.isDynamic()) {
+            return rope.angles(positionIds, 0, dtype);
+        }
+        NDManager scope = positionIds.getManager();
+        NDList cos = new NDList();
+        NDList sin = new NDList();
+        int offset = 0;
+        for (StepLayout.Entry e : layout.entries()) {
+            int t = e.tokens().length;
+            NDArray part = Torch.narrow(positionIds, 1, offset, offset + t, scope);
+            RotaryEmbedding.Angles a = rope.angles(part, e.past() + t, dtype);
+            cos.add(a.cos());
+            sin.add(a.signedSin());
+            offset += t;
+        }
+        return new RotaryEmbedding.Angles(NDArrays.concat(cos, 2), NDArrays.concat(sin, 2));
+    }
+
+    /** Runs every decoder layer, each in its own scope so its temporaries die with it. */
+    private NDArray runLayers(NDArray hidden, LayerContext ctx, NDManager scope) {
+        for (int i = 0; i < numLayers(); i++) {
+            try (NDManager layerScope = scope.newSubManager()) {
+                hidden.attach(layerScope);
+                NDArray next = layer(i, hidden, ctx);
+                next.attach(scope);
+                hidden = next;
+            }
+        }
+        return hidden;
+    }
+
+    private boolean hasFullAttentionLayer() {
+        for (int i = 0; i < numLayers(); i++) {
+            if (!isSlidingLayer(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean hasSlidingLayer() {
+        for (int i = 0; i < numLayers(); i++) {
+            if (isSlidingLayer(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean prefillChunkingExact() {
+        return rotary() == null || !rotary().isDynamic();
+    }
+
+    @Override
+    public SlotKvCache newSlotCache(int maxSlots) {
+        return new SlotKvCache(manager, numLayers(), config.numKvHeads(), config.headDim(), dtype, maxSlots,
+                contextLength());
     }
 
     /** config.json's {@code output_router_logits} for MoE models (false for dense ones). */

@@ -3,6 +3,7 @@ package io.logitstream.worker.engine.layers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.KvCache;
+import io.logitstream.worker.engine.batch.SlotBatch;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +21,7 @@ public final class LayerContext {
     private final NDManager outputScope;
     private final boolean collectRouterLogits;
     private final List<NDArray> routerLogits = new ArrayList<>();
+    private SlotBatch slotBatch;
 
     /** A context with one mask for every layer (no sliding-window layers). */
     public LayerContext(NDArray mask, KvCache cache, RotaryEmbedding.Angles rope) {
@@ -55,6 +57,18 @@ public final class LayerContext {
 
     public KvCache cache() {
         return cache;
+    }
+
+    /** A context for one continuous-batching step: attention goes through the slot cache. */
+    public static LayerContext forStep(SlotBatch batch, RotaryEmbedding.Angles rope, NDManager outputScope) {
+        LayerContext ctx = new LayerContext(null, null, null, rope, outputScope, false);
+        ctx.slotBatch = batch;
+        return ctx;
+    }
+
+    /** The step's slot batch, or null for a plain (padded) forward. */
+    public SlotBatch slotBatch() {
+        return slotBatch;
     }
 
     public RotaryEmbedding.Angles rope() {

@@ -92,6 +92,10 @@ public final class MultiHeadAttention {
             q = Torch.narrow(heads, 1, 0, h, scope).mul(scale);
             k = Torch.narrow(heads, 1, h, h + kvh, scope);
         }
+        if (ctx.slotBatch() != null) {
+            // continuous batching: b == 1, the t tokens of every sequence of the step in one row
+            return out.forward(ctx.slotBatch().attend(layer, q, k, v, sliding));
+        }
         if (ctx.cache() != null) {
             NDArray[] kv = ctx.cache().append(layer, k, v, scope);
             k = kv[0];
