@@ -4,10 +4,10 @@ import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.CandidateScore;
 import io.logitstream.schema.ChoiceOutput;
 import io.logitstream.schema.PromptRequest;
-import io.logitstream.schema.ScoringResult;
 import io.logitstream.worker.engine.scoring.ContinuationScore;
-import io.logitstream.worker.engine.scoring.Scorer;
+import io.logitstream.worker.engine.scoring.ScoringWork;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -19,27 +19,42 @@ import java.util.Map;
  */
 public final class ChoiceTask implements ModelTask {
 
-    private final Scorer scorer;
     private final PromptEncoder encoder;
 
-    public ChoiceTask(Scorer scorer, PromptEncoder encoder) {
-        this.scorer = scorer;
+    public ChoiceTask(PromptEncoder encoder) {
         this.encoder = encoder;
     }
 
     @Override
-    public void run(PromptRequest request, int[] inputIds, ScoringResult.Builder result,
-            Map<String, String> parameters, TokenSink tokens) {
+    public TaskWork plan(PromptRequest request, int[] inputIds, Map<String, String> parameters, TokenSink tokens) {
         List<String> choices = request.getChoices();
         List<int[]> candidates = new ArrayList<>(choices.size());
+        List<int[]> sequences = new ArrayList<>(choices.size());
+        int[] starts = new int[choices.size()];
         for (String choice : choices) {
             int[] ids = encoder.encodeContinuation(choice);
             if (ids.length == 0) {
                 throw new TaskException(ErrorCodes.INVALID_INPUT, "Choice \"" + choice + "\" tokenizes to no tokens");
             }
+            int[] all = Arrays.copyOf(inputIds, inputIds.length + ids.length);
+            System.arraycopy(ids, 0, all, inputIds.length, ids.length);
+            starts[candidates.size()] = inputIds.length;
             candidates.add(ids);
+            sequences.add(all);
         }
-        List<ContinuationScore> scores = scorer.scoreContinuations(inputIds, candidates, 0);
+        parameters.put("choices", Integer.toString(choices.size()));
+        ScoringWork work = new ScoringWork(sequences, starts, 0);
+        return new TaskWork(work, result -> {
+            List<ContinuationScore> scores = new ArrayList<>(candidates.size());
+            for (int i = 0; i < candidates.size(); i++) {
+                scores.add(ContinuationScore.of(candidates.get(i), work.rows(i)));
+            }
+            result.setChoice(output(choices, candidates, scores, request.getGoldIndex()));
+        });
+    }
+
+    private static ChoiceOutput output(List<String> choices, List<int[]> candidates, List<ContinuationScore> scores,
+            Integer gold) {
         double[] raw = new double[scores.size()];
         double[] normalized = new double[scores.size()];
         for (int i = 0; i < scores.size(); i++) {
@@ -61,15 +76,13 @@ public final class ChoiceTask implements ModelTask {
         }
         int best = argmax(raw);
         int bestNormalized = argmax(normalized);
-        Integer gold = request.getGoldIndex();
-        result.setChoice(ChoiceOutput.newBuilder()
+        return ChoiceOutput.newBuilder()
                 .setCandidates(out)
                 .setBestIndex(best)
                 .setBestIndexNormalized(bestNormalized)
                 .setCorrect(gold == null ? null : gold == best)
                 .setCorrectNormalized(gold == null ? null : gold == bestNormalized)
-                .build());
-        parameters.put("choices", Integer.toString(choices.size()));
+                .build();
     }
 
     /** Softmax over the candidates, stable for very negative log-probabilities. */

@@ -4,19 +4,20 @@ import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.GenerationOutput;
 import io.logitstream.schema.GenerationParams;
 import io.logitstream.schema.PromptRequest;
-import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.TokenChunk;
 import io.logitstream.schema.TopLogprobs;
+import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.generation.GeneratedToken;
 import io.logitstream.worker.engine.generation.GenerationOptions;
 import io.logitstream.worker.engine.generation.GenerationResult;
-import io.logitstream.worker.engine.generation.Generator;
+import io.logitstream.worker.engine.generation.GenerationWork;
 import io.logitstream.worker.engine.generation.SamplingSettings;
 import io.logitstream.worker.engine.generation.TokenListener;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * GENERATE: new tokens after the input, each streamed as a {@link TokenChunk} the moment it is
@@ -28,21 +29,20 @@ public final class GenerateTask implements ModelTask {
     /** transformers' default when neither the request nor generation_config.json says. */
     static final int DEFAULT_MAX_NEW_TOKENS = 32;
 
-    private final Generator generator;
+    private final LoadedModel model;
     private final GenerationDefaults defaults;
     private final int contextLength;
     private final String workerId;
 
-    public GenerateTask(Generator generator, GenerationDefaults defaults, int contextLength, String workerId) {
-        this.generator = generator;
-        this.defaults = defaults;
-        this.contextLength = contextLength;
+    public GenerateTask(LoadedModel model, String workerId) {
+        this.model = model;
+        this.defaults = model.generationDefaults();
+        this.contextLength = model.model().contextLength();
         this.workerId = workerId;
     }
 
     @Override
-    public void run(PromptRequest request, int[] inputIds, ScoringResult.Builder result,
-            Map<String, String> parameters, TokenSink tokens) {
+    public TaskWork plan(PromptRequest request, int[] inputIds, Map<String, String> parameters, TokenSink tokens) {
         GenerationParams p = request.getGeneration() != null ? request.getGeneration() : new GenerationParams();
         if (p.getNumBeams() != null && p.getNumBeams() > 1) {
             throw new TaskException(ErrorCodes.UNSUPPORTED, "Beam search (num_beams > 1) is not supported yet;"
@@ -58,21 +58,24 @@ public final class GenerateTask implements ModelTask {
         GenerationOptions options = GenerationOptions.greedy(maxNewTokens).withTopK(topK)
                 .withPolicy(sampling.policy()).withStopStrings(stop);
         TokenListener listener = stream ? new ChunkPublisher(request, tokens, workerId) : TokenListener.NONE;
-        GenerationResult g = generator.generate(inputIds, options, listener);
+        GenerationWork work = new GenerationWork(model, inputIds, options, listener);
+        return new TaskWork(work, result -> result.setGeneration(output(work.result(), inputIds.length, topK)));
+    }
 
+    private static GenerationOutput output(GenerationResult g, int promptTokens, int topK) {
         List<TopLogprobs> top = new ArrayList<>(g.newIds().length);
         for (int i = 0; i < g.newIds().length; i++) {
             top.add(AvroLists.top(g.topIds()[i], g.topLogprobs()[i]));
         }
-        result.setGeneration(GenerationOutput.newBuilder()
+        return GenerationOutput.newBuilder()
                 .setText(g.text())
                 .setNewIds(AvroLists.ints(g.newIds()))
                 .setTokenLogprobs(AvroLists.floats(g.logprobs()))
                 .setTopLogprobs(topK > 0 ? top : null)
                 .setFinishReason(g.finishReason().wireName())
-                .setPromptTokens(inputIds.length)
+                .setPromptTokens(promptTokens)
                 .setCompletionTokens(g.newIds().length)
-                .build());
+                .build();
     }
 
     /**
@@ -105,7 +108,8 @@ public final class GenerateTask implements ModelTask {
         double topP = first(p.getTopP() == null ? null : p.getTopP().doubleValue(), defaults.topP(), 1.0);
         double penalty = first(p.getRepetitionPenalty() == null ? null : p.getRepetitionPenalty().doubleValue(),
                 defaults.repetitionPenalty(), 1.0);
-        long seed = p.getSeed() != null ? p.getSeed() : 0L;
+        // An unseeded sample gets a seed of its own, recorded in the provenance, so it can be replayed.
+        long seed = p.getSeed() != null ? p.getSeed() : ThreadLocalRandom.current().nextLong();
         return new SamplingSettings(doSample, temperature, topK, topP, penalty, seed);
     }
 

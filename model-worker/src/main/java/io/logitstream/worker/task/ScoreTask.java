@@ -3,12 +3,13 @@ package io.logitstream.worker.task;
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoreOutput;
-import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.TopLogprobs;
 import io.logitstream.worker.engine.scoring.ContinuationScore;
 import io.logitstream.worker.engine.scoring.Scorer;
+import io.logitstream.worker.engine.scoring.ScoringWork;
 import io.logitstream.worker.engine.scoring.SequenceScore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -18,46 +19,35 @@ import java.util.Map;
  */
 public final class ScoreTask implements ModelTask {
 
-    private final Scorer scorer;
     private final PromptEncoder encoder;
 
-    public ScoreTask(Scorer scorer, PromptEncoder encoder) {
-        this.scorer = scorer;
+    public ScoreTask(PromptEncoder encoder) {
         this.encoder = encoder;
     }
 
     @Override
-    public void run(PromptRequest request, int[] inputIds, ScoringResult.Builder result,
-            Map<String, String> parameters, TokenSink tokens) {
+    public TaskWork plan(PromptRequest request, int[] inputIds, Map<String, String> parameters, TokenSink tokens) {
         int topK = topK(request);
         parameters.put("top_logprobs", Integer.toString(topK));
         if (request.getContinuation() != null) {
-            result.setScore(continuation(inputIds, request.getContinuation(), topK));
-        } else {
-            result.setScore(input(inputIds, topK));
+            int[] continuation = encoder.encodeContinuation(request.getContinuation());
+            if (continuation.length == 0) {
+                throw new TaskException(ErrorCodes.INVALID_INPUT, "The continuation tokenizes to no tokens");
+            }
+            int[] all = Arrays.copyOf(inputIds, inputIds.length + continuation.length);
+            System.arraycopy(continuation, 0, all, inputIds.length, continuation.length);
+            ScoringWork work = new ScoringWork(List.of(all), new int[] {inputIds.length}, topK);
+            return new TaskWork(work, result -> result.setScore(continuationOutput(inputIds.length,
+                    ContinuationScore.of(continuation, work.rows(0)), topK)));
         }
-    }
-
-    /** Whether {@link #runBatch} can serve this request (scoring its own input, not a continuation). */
-    static boolean isBatchable(PromptRequest request) {
-        return request.getContinuation() == null;
+        checkScorable(inputIds);
+        ScoringWork work = new ScoringWork(List.of(inputIds), new int[] {1}, topK);
+        return new TaskWork(work, result -> result.setScore(
+                inputOutput(inputIds, Scorer.toSequenceScore(inputIds, work.rows(0), topK), topK)));
     }
 
     static int topK(PromptRequest request) {
         return request.getTopLogprobs() == null ? 0 : request.getTopLogprobs();
-    }
-
-    /**
-     * Scores several inputs in one engine batch (all with the same top-k); the outputs are in input
-     * order. Inputs must have at least 2 tokens ({@link #checkScorable}).
-     */
-    List<ScoreOutput> runBatch(List<int[]> inputs, int topK) {
-        List<SequenceScore> scores = scorer.scoreBatch(inputs, topK);
-        List<ScoreOutput> out = new ArrayList<>(inputs.size());
-        for (int i = 0; i < inputs.size(); i++) {
-            out.add(toOutput(inputs.get(i), scores.get(i), topK));
-        }
-        return out;
     }
 
     static void checkScorable(int[] ids) {
@@ -67,12 +57,7 @@ public final class ScoreTask implements ModelTask {
         }
     }
 
-    private ScoreOutput input(int[] ids, int topK) {
-        checkScorable(ids);
-        return toOutput(ids, scorer.score(ids, topK), topK);
-    }
-
-    private static ScoreOutput toOutput(int[] ids, SequenceScore s, int topK) {
+    private static ScoreOutput inputOutput(int[] ids, SequenceScore s, int topK) {
         List<Float> logprobs = new ArrayList<>(ids.length);
         List<TopLogprobs> top = new ArrayList<>(ids.length);
         logprobs.add(null);
@@ -92,12 +77,8 @@ public final class ScoreTask implements ModelTask {
                 .build();
     }
 
-    private ScoreOutput continuation(int[] prompt, String text, int topK) {
-        int[] continuation = encoder.encodeContinuation(text);
-        if (continuation.length == 0) {
-            throw new TaskException(ErrorCodes.INVALID_INPUT, "The continuation tokenizes to no tokens");
-        }
-        ContinuationScore s = scorer.scoreContinuation(prompt, continuation, topK);
+    private static ScoreOutput continuationOutput(int promptLength, ContinuationScore s, int topK) {
+        int[] continuation = s.continuationIds();
         List<TopLogprobs> top = new ArrayList<>(continuation.length);
         for (int j = 0; j < continuation.length; j++) {
             top.add(AvroLists.top(s.topIds()[j], s.topLogprobs()[j]));
@@ -106,7 +87,7 @@ public final class ScoreTask implements ModelTask {
         return ScoreOutput.newBuilder()
                 .setTokenLogprobs(AvroLists.floats(s.logprobs()))
                 .setTopLogprobs(topK > 0 ? top : null)
-                .setScoredFrom(prompt.length)
+                .setScoredFrom(promptLength)
                 .setContinuationIds(AvroLists.ints(continuation))
                 .setSumLogprob(s.sumLogprob())
                 .setMeanNll(meanNll)

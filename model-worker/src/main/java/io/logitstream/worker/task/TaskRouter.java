@@ -2,18 +2,17 @@ package io.logitstream.worker.task;
 
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.PromptRequest;
-import io.logitstream.schema.ScoreOutput;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
 import io.logitstream.worker.engine.ContextLengthExceededException;
 import io.logitstream.worker.engine.EngineVersion;
 import io.logitstream.worker.engine.LoadedModel;
-import io.logitstream.worker.engine.generation.Generator;
-import io.logitstream.worker.engine.scoring.Scorer;
-import io.logitstream.worker.engine.scoring.TeacherLogits;
+import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.engine.batch.BatchWork;
+import io.logitstream.worker.engine.batch.ContinuousBatcher;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves requests with one loaded model: encodes the input, runs the task, and turns every
- * request-level failure into an error result, so one bad request never fails a batch.
+ * Serves requests with one loaded model: encodes the input, plans the task as work for the
+ * running batch, and turns every request-level failure into an error result, so one bad request
+ * never fails the others.
  */
 public final class TaskRouter implements RequestHandler {
 
@@ -34,21 +34,32 @@ public final class TaskRouter implements RequestHandler {
     private final PromptEncoder encoder;
     private final ResultFactory results;
     private final Map<Task, ModelTask> tasks = new EnumMap<>(Task.class);
-    private final ScoreTask scoreTask;
+    private final PlannedRequest.Finisher finisher = new PlannedRequest.Finisher() {
+        @Override
+        public ScoringResult ok(ScoringResult.Builder result, WorkItem item, Map<String, String> parameters,
+                long startedAtMs) {
+            ScoringResult done = results.finish(result, item, parameters, startedAtMs);
+            log.debug("{} {} done in {} ms", item.request().getTask(), item.request().getRequestId(),
+                    done.getTimings().getComputeMs());
+            return done;
+        }
+
+        @Override
+        public ScoringResult failed(WorkItem item, RuntimeException e, Map<String, String> parameters,
+                long startedAtMs) {
+            return failure(item, e, parameters, startedAtMs);
+        }
+    };
 
     public TaskRouter(LoadedModel model, String workerId) {
         this.model = model;
         this.encoder = new PromptEncoder(model);
         this.results = new ResultFactory(model.name(), model.fingerprint().value(), EngineVersion.VALUE, workerId,
                 model.device().toString());
-        Scorer scorer = new Scorer(model.model());
-        this.scoreTask = new ScoreTask(scorer, encoder);
-        tasks.put(Task.SCORE, scoreTask);
-        tasks.put(Task.CHOICE, new ChoiceTask(scorer, encoder));
-        tasks.put(Task.TEACHER, new TeacherTask(new TeacherLogits(model.model()), model.config().vocabSize(),
-                MAX_FULL_LOGITS_BYTES));
-        tasks.put(Task.GENERATE, new GenerateTask(new Generator(model), model.generationDefaults(),
-                model.model().contextLength(), workerId));
+        tasks.put(Task.SCORE, new ScoreTask(encoder));
+        tasks.put(Task.CHOICE, new ChoiceTask(encoder));
+        tasks.put(Task.TEACHER, new TeacherTask(model.config().vocabSize(), MAX_FULL_LOGITS_BYTES));
+        tasks.put(Task.GENERATE, new GenerateTask(model, workerId));
     }
 
     @Override
@@ -56,55 +67,61 @@ public final class TaskRouter implements RequestHandler {
         return model.name();
     }
 
+    public LoadedModel model() {
+        return model;
+    }
+
     /**
-     * Serves a polled batch. SCORE requests over their own input run as one engine batch per top-k
-     * (one padded forward instead of one per request); everything else runs one request at a time.
+     * Plans a request for the running batch; never throws for a problem of the request itself
+     * (the returned request then carries its error result).
+     */
+    public PlannedRequest plan(WorkItem item, TokenSink tokens) {
+        PromptRequest request = item.request();
+        long started = System.currentTimeMillis();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        try {
+            int[] inputIds = prepare(request);
+            ScoringResult.Builder result = results.start(request).setInputIds(AvroLists.ints(inputIds));
+            TaskWork work = tasks.get(request.getTask()).plan(request, inputIds, parameters, tokens);
+            return new PlannedRequest(item, work, result, parameters, finisher);
+        } catch (RuntimeException e) {
+            return new PlannedRequest(item, failure(item, e, parameters, started));
+        }
+    }
+
+    /**
+     * Serves a batch synchronously: every request joins one running batch (the same continuous
+     * batcher the serving scheduler uses), results in input order.
      */
     @Override
     public List<ScoringResult> handle(List<WorkItem> batch, TokenSink tokens) {
         ScoringResult[] out = new ScoringResult[batch.size()];
-        Map<Integer, List<Integer>> scoreGroups = new LinkedHashMap<>();
-        Map<Integer, int[]> encoded = new HashMap<>();
-        long started = System.currentTimeMillis();
-        for (int i = 0; i < batch.size(); i++) {
-            PromptRequest request = batch.get(i).request();
-            if (request.getTask() != Task.SCORE || !ScoreTask.isBatchable(request) || batch.size() == 1) {
-                out[i] = handle(batch.get(i), tokens);
-                continue;
+        Map<BatchWork, Integer> index = new IdentityHashMap<>();
+        List<PlannedRequest> planned = new ArrayList<>();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model.model(), BatchBudgets.defaults())) {
+            for (int i = 0; i < batch.size(); i++) {
+                PlannedRequest p = plan(batch.get(i), tokens);
+                planned.add(p);
+                if (p.rejected() != null) {
+                    out[i] = p.rejected();
+                } else {
+                    index.put(p.work(), i);
+                    batcher.add(p.work());
+                }
             }
-            try {
-                int[] ids = prepare(request);
-                ScoreTask.checkScorable(ids);
-                encoded.put(i, ids);
-                scoreGroups.computeIfAbsent(ScoreTask.topK(request), k -> new ArrayList<>()).add(i);
-            } catch (RuntimeException e) {
-                out[i] = failure(batch.get(i), e, new LinkedHashMap<>(), started);
+            while (batcher.hasWork()) {
+                for (ContinuousBatcher.Finished f : batcher.step()) {
+                    int i = index.get(f.work());
+                    out[i] = f.failure() == null ? planned.get(i).complete() : planned.get(i).failed(f.failure());
+                }
             }
         }
-        scoreGroups.forEach((topK, members) -> scoreTogether(batch, members, encoded, topK, out));
         return List.of(out);
     }
 
-    private void scoreTogether(List<WorkItem> batch, List<Integer> members, Map<Integer, int[]> encoded, int topK,
-            ScoringResult[] out) {
-        long started = System.currentTimeMillis();
-        List<ScoreOutput> scores;
-        try {
-            scores = scoreTask.runBatch(members.stream().map(encoded::get).toList(), topK);
-        } catch (RuntimeException e) {
-            log.warn("Batched scoring of {} requests failed ({}); serving them one by one", members.size(), e.toString());
-            members.forEach(i -> out[i] = handle(batch.get(i), TokenSink.DISCARD));
-            return;
-        }
-        for (int j = 0; j < members.size(); j++) {
-            int i = members.get(j);
-            WorkItem item = batch.get(i);
-            Map<String, String> parameters = new LinkedHashMap<>();
-            parameters.put("top_logprobs", Integer.toString(topK));
-            ScoringResult.Builder result = results.start(item.request())
-                    .setInputIds(AvroLists.ints(encoded.get(i))).setScore(scores.get(j));
-            out[i] = results.finish(result, item, parameters, started);
-        }
+    /** Serves one request synchronously; never throws for a problem of the request itself. */
+    public ScoringResult handle(WorkItem item, TokenSink tokens) {
+        return handle(List.of(item), tokens).get(0);
     }
 
     /** The request's input ids, checked against this model and its context. */
@@ -120,26 +137,8 @@ public final class TaskRouter implements RequestHandler {
         return inputIds;
     }
 
-    /** Serves one request; never throws for a problem of the request itself. */
-    public ScoringResult handle(WorkItem item, TokenSink tokens) {
-        PromptRequest request = item.request();
-        long started = System.currentTimeMillis();
-        Map<String, String> parameters = new LinkedHashMap<>();
-        try {
-            int[] inputIds = prepare(request);
-            ScoringResult.Builder result = results.start(request).setInputIds(AvroLists.ints(inputIds));
-            tasks.get(request.getTask()).run(request, inputIds, result, parameters, tokens);
-            ScoringResult done = results.finish(result, item, parameters, started);
-            log.debug("{} {} done in {} ms", request.getTask(), request.getRequestId(),
-                    done.getTimings().getComputeMs());
-            return done;
-        } catch (RuntimeException e) {
-            return failure(item, e, parameters, started);
-        }
-    }
-
     /** The error result for a failure while serving a request. */
-    private ScoringResult failure(WorkItem item, RuntimeException e, Map<String, String> parameters, long started) {
+    ScoringResult failure(WorkItem item, RuntimeException e, Map<String, String> parameters, long started) {
         if (e instanceof TaskException task) {
             return error(item, task.code(), task.getMessage(), parameters, started);
         }

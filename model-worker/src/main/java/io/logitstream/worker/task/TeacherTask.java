@@ -2,10 +2,10 @@ package io.logitstream.worker.task;
 
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.PromptRequest;
-import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.TeacherOutput;
 import io.logitstream.schema.TeacherParams;
 import io.logitstream.worker.engine.scoring.TeacherLogits;
+import io.logitstream.worker.engine.scoring.TeacherWork;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,22 +19,18 @@ public final class TeacherTask implements ModelTask {
 
     static final int DEFAULT_TOP_K = 20;
 
-    private final TeacherLogits teacher;
     private final int vocabSize;
     private final long maxFullLogitsBytes;
 
     /** @param maxFullLogitsBytes largest full-vocabulary payload allowed (keep under the topic's max message size) */
-    public TeacherTask(TeacherLogits teacher, int vocabSize, long maxFullLogitsBytes) {
-        this.teacher = teacher;
+    public TeacherTask(int vocabSize, long maxFullLogitsBytes) {
         this.vocabSize = vocabSize;
         this.maxFullLogitsBytes = maxFullLogitsBytes;
     }
 
     @Override
-    public void run(PromptRequest request, int[] inputIds, ScoringResult.Builder result,
-            Map<String, String> parameters, TokenSink tokens) {
+    public TaskWork plan(PromptRequest request, int[] inputIds, Map<String, String> parameters, TokenSink tokens) {
         TeacherParams p = request.getTeacher() != null ? request.getTeacher() : new TeacherParams();
-        TeacherOutput.Builder out = TeacherOutput.newBuilder().setVocabSize(vocabSize);
         if (p.getFullVocab()) {
             long bytes = 2L * inputIds.length * vocabSize;
             if (bytes > maxFullLogitsBytes) {
@@ -42,20 +38,24 @@ public final class TeacherTask implements ModelTask {
                         + " positions x " + vocabSize + " tokens are " + bytes + " bytes, over the limit of "
                         + maxFullLogitsBytes + " for one result; ask for teacher.top_k instead or send shorter inputs");
             }
-            out.setFullLogitsF16(ByteBuffer.wrap(teacher.fullFloat16(inputIds)));
             parameters.put("full_vocab", "true");
-        } else {
-            int k = p.getTopK() != null ? p.getTopK() : DEFAULT_TOP_K;
-            TeacherLogits.Top top = teacher.top(inputIds, k);
+            TeacherWork work = new TeacherWork(inputIds, 0, true);
+            return new TaskWork(work, result -> result.setTeacher(TeacherOutput.newBuilder().setVocabSize(vocabSize)
+                    .setFullLogitsF16(ByteBuffer.wrap(work.fullFloat16())).build()));
+        }
+        int k = p.getTopK() != null ? p.getTopK() : DEFAULT_TOP_K;
+        parameters.put("teacher_top_k", Integer.toString(k));
+        TeacherWork work = new TeacherWork(inputIds, k, false);
+        return new TaskWork(work, result -> {
+            TeacherLogits.Top top = work.top();
             List<List<Integer>> ids = new ArrayList<>(inputIds.length);
             List<List<Float>> logits = new ArrayList<>(inputIds.length);
             for (int t = 0; t < inputIds.length; t++) {
                 ids.add(AvroLists.ints(top.ids()[t]));
                 logits.add(AvroLists.floats(top.logits()[t]));
             }
-            out.setTopIds(ids).setTopLogits(logits);
-            parameters.put("teacher_top_k", Integer.toString(k));
-        }
-        result.setTeacher(out.build());
+            result.setTeacher(TeacherOutput.newBuilder().setVocabSize(vocabSize).setTopIds(ids).setTopLogits(logits)
+                    .build());
+        });
     }
 }

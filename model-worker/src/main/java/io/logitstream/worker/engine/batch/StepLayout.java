@@ -16,20 +16,30 @@ import java.util.List;
  */
 public final class StepLayout {
 
-    /** One sequence's part of the step; {@code logitsFrom} is relative to the chunk (-1: no logits). */
-    public record Entry(int slot, int past, int[] tokens, int logitsFrom) {
+    /**
+     * One sequence's part of the step: it appends {@code tokens} after {@code past} cached ones and
+     * wants the logits of the chunk's positions {@code [logitsFrom, logitsTo)} (relative to the chunk;
+     * an empty range for none).
+     */
+    public record Entry(int slot, int past, int[] tokens, int logitsFrom, int logitsTo) {
         public Entry {
             if (tokens.length == 0) {
                 throw new IllegalArgumentException("a step entry feeds at least one token");
             }
-            if (logitsFrom > tokens.length) {
-                throw new IllegalArgumentException("logitsFrom beyond the chunk");
+            if (logitsFrom < 0 || logitsTo > tokens.length) {
+                throw new IllegalArgumentException("logits range [" + logitsFrom + ", " + logitsTo
+                        + ") outside the chunk of " + tokens.length);
             }
         }
 
-        /** Rows of logits this entry wants: the chunk's positions logitsFrom..end. */
+        /** An entry that wants the logits of its chunk from {@code logitsFrom} to the end. */
+        public Entry(int slot, int past, int[] tokens, int logitsFrom) {
+            this(slot, past, tokens, logitsFrom, tokens.length);
+        }
+
+        /** Rows of logits this entry wants. */
         public int logitRows() {
-            return logitsFrom < 0 ? 0 : tokens.length - logitsFrom;
+            return Math.max(0, logitsTo - logitsFrom);
         }
     }
 
@@ -62,10 +72,8 @@ public final class StepLayout {
             gs.add(new Group(first.slot(), j - i, first.tokens().length, offset, pasts));
             for (int k = i; k < j; k++) {
                 Entry e = entries.get(k);
-                if (e.logitsFrom() >= 0) {
-                    for (int p = e.logitsFrom(); p < e.tokens().length; p++) {
-                        rows.add(offset + p);
-                    }
+                for (int p = e.logitsFrom(); p < e.logitsTo(); p++) {
+                    rows.add(offset + p);
                 }
                 offset += e.tokens().length;
             }

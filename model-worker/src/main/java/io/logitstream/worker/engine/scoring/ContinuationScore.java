@@ -14,6 +14,17 @@ public record ContinuationScore(
         double sumLogprob,
         boolean isGreedy) {
 
+    /** The score of continuation {@code c} from the rows that scored its tokens. */
+    public static ContinuationScore of(int[] c, ScoredRows r) {
+        double sum = 0;
+        boolean greedy = true;
+        for (int j = 0; j < c.length; j++) {
+            sum += r.logprobs()[j];
+            greedy &= r.argmax()[j] == c[j];
+        }
+        return new ContinuationScore(c.clone(), r.logprobs(), r.topIds(), r.topLogprobs(), sum, greedy);
+    }
+
     /** sumLogprob / number of tokens: the length-normalised score. */
     public double meanLogprob() {
         return continuationIds.length == 0 ? Double.NaN : sumLogprob / continuationIds.length;

@@ -1,0 +1,120 @@
+package io.logitstream.worker.engine.batch;
+
+import java.util.Arrays;
+
+/**
+ * One sequence of the running batch: its tokens so far, how many of them are in its KV slot, and
+ * which positions' logits its work wants. A prefill-only task (SCORE, CHOICE, TEACHER) knows all
+ * its tokens up front; a generation appends one token after each step.
+ */
+public final class BatchSequence {
+    private int[] tokens;
+    private int length;
+    private int fed;
+    private int logitsFrom;
+    private int logitsTo;
+    private int slot = -1;
+    private boolean held;
+    private boolean generating;
+
+    /**
+     * @param tokens the tokens to feed (the prompt)
+     * @param logitsFrom first position whose logits are wanted
+     * @param logitsTo end (exclusive) of the wanted positions
+     */
+    public BatchSequence(int[] tokens, int logitsFrom, int logitsTo) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("a sequence needs at least one token");
+        }
+        this.tokens = tokens.clone();
+        this.length = tokens.length;
+        this.logitsFrom = logitsFrom;
+        this.logitsTo = logitsTo;
+    }
+
+    /** Appends a generated token to feed next; its logits (the next prediction) are wanted. */
+    public void append(int token) {
+        if (length == tokens.length) {
+            tokens = Arrays.copyOf(tokens, Math.max(8, tokens.length * 2));
+        }
+        tokens[length] = token;
+        generating = true;
+        logitsFrom = length;
+        length++;
+        logitsTo = length;
+    }
+
+    /** Becomes a copy of {@code other}'s tokens (beam reordering; the KV slot is copied by the cache). */
+    public void copyFrom(BatchSequence other) {
+        tokens = Arrays.copyOf(other.tokens, other.tokens.length);
+        length = other.length;
+        fed = other.fed;
+        logitsFrom = other.logitsFrom;
+        logitsTo = other.logitsTo;
+        generating = other.generating;
+    }
+
+    /** Whether tokens have been generated (appended) after the prompt: one token per step from now on. */
+    public boolean isGenerating() {
+        return generating;
+    }
+
+    /** Tokens not yet in the KV cache (0 while held). */
+    public int pending() {
+        return held ? 0 : length - fed;
+    }
+
+    /**
+     * Keeps the sequence out of the next steps until {@link #resume}: a beam that does not exist
+     * yet holds a slot but feeds nothing until the first step forks it.
+     */
+    public void hold() {
+        held = true;
+    }
+
+    public void resume() {
+        held = false;
+    }
+
+    /** Tokens in the KV cache. */
+    public int fed() {
+        return fed;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int[] tokens() {
+        return Arrays.copyOf(tokens, length);
+    }
+
+    public int token(int position) {
+        return tokens[position];
+    }
+
+    public int slot() {
+        return slot;
+    }
+
+    void assignSlot(int s) {
+        slot = s;
+    }
+
+    /** The step entry for the next {@code count} pending tokens. */
+    StepLayout.Entry entry(int count) {
+        int from = Math.max(logitsFrom, fed) - fed;
+        int to = Math.min(logitsTo, fed + count) - fed;
+        return new StepLayout.Entry(slot, fed, Arrays.copyOfRange(tokens, fed, fed + count), Math.min(from, count),
+                Math.max(Math.min(from, count), to));
+    }
+
+    /** Logit rows the next {@code count} pending tokens would produce. */
+    int logitRows(int count) {
+        return Math.max(0, Math.min(logitsTo, fed + count) - Math.max(logitsFrom, fed));
+    }
+
+    void advance(int count) {
+        fed += count;
+    }
+}
