@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +36,18 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final SlotKvCache cache;
     private final Deque<BatchWork> waiting = new ArrayDeque<>();
     private final Map<BatchWork, Boolean> running = new LinkedHashMap<>();
+    private final Consumer<BatchWork> onAdmitted;
     private long steps;
     private long tokensFed;
 
     public ContinuousBatcher(CausalLanguageModel model, BatchBudgets budgets) {
+        this(model, budgets, work -> { });
+    }
+
+    /** @param onAdmitted told when work enters the running batch (its queueing ends) */
+    public ContinuousBatcher(CausalLanguageModel model, BatchBudgets budgets, Consumer<BatchWork> onAdmitted) {
         this.model = model;
+        this.onAdmitted = onAdmitted;
         this.budgets = budgets;
         this.planner = new StepPlanner(budgets, model.prefillChunkingExact(), model.vocabSize());
         this.cache = model.newSlotCache(budgets.maxRunningSequences());
@@ -177,6 +185,7 @@ public final class ContinuousBatcher implements AutoCloseable {
                 next.sequences().get(i).assignSlot(first + i);
             }
             running.put(next, Boolean.TRUE);
+            onAdmitted.accept(next);
         }
     }
 

@@ -60,7 +60,7 @@ public final class StepPlanner {
             if (c.decoding() || c.pending() == 0) {
                 continue;
             }
-            int chunk = Math.min(c.pending(), Math.min(tokens, budgets.prefillChunkTokens()));
+            int chunk = Math.max(0, Math.min(c.pending(), Math.min(tokens, budgets.prefillChunkTokens())));
             while (chunk > 0 && c.logitRows(chunk) > rows) {
                 chunk = Math.max(0, chunk - Math.max(1, chunk / 4));
             }
