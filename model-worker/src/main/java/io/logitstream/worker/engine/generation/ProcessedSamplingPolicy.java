@@ -5,7 +5,8 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Chooses tokens after transformers-style logits processing (see {@link SamplingSettings}).
+ * Chooses tokens after transformers-style logits processing (see {@link SamplingSettings} for the
+ * processors and their order).
  * Works on the Java copy of the last position's logits: one bulk copy per step, then a few passes
  * over the vocabulary, which is cheap next to a forward pass. Stateful (the random stream), so
  * one instance serves one generation.
@@ -27,11 +28,48 @@ final class ProcessedSamplingPolicy implements SamplingPolicy {
         float[] all = logits.toFloatArray();
         int[] out = new int[batch];
         for (int b = 0; b < batch; b++) {
-            float[] row = Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab);
-            penalizeRepetitions(row, history[b]);
-            out[b] = settings.doSample() ? sample(row) : argmax(row);
+            out[b] = chooseRow(Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab), history[b]);
         }
         return out;
+    }
+
+    /** Processes one row of logits (in place) and chooses from it. */
+    int chooseRow(float[] row, int[] history) {
+        process(row, history);
+        return settings.doSample() ? sample(row) : argmax(row);
+    }
+
+    /** The processors that run before the sampling warpers, in transformers' order. */
+    void process(float[] row, int[] history) {
+        addLogitBias(row);
+        penalizeRepetitions(row, history);
+        guardInvalidScores(row);
+    }
+
+    private void addLogitBias(float[] row) {
+        settings.logitBias().forEach((id, bias) -> {
+            if (id >= row.length) {
+                throw new IllegalArgumentException("logit_bias token id " + id + " is outside the vocabulary (size "
+                        + row.length + ")");
+            }
+            row[id] += bias;
+        });
+    }
+
+    /** ChatGLM's InvalidScoreLogitsProcessor, per row (see {@link SamplingSettings#invalidScoreGuard()}). */
+    private void guardInvalidScores(float[] row) {
+        if (!settings.invalidScoreGuard()) {
+            return;
+        }
+        for (float v : row) {
+            if (!Float.isFinite(v)) {
+                Arrays.fill(row, 0f);
+                if (SamplingSettings.GUARD_TOKEN_ID < row.length) {
+                    row[SamplingSettings.GUARD_TOKEN_ID] = SamplingSettings.GUARD_SCORE;
+                }
+                return;
+            }
+        }
     }
 
     private void penalizeRepetitions(float[] row, int[] history) {
@@ -51,7 +89,7 @@ final class ProcessedSamplingPolicy implements SamplingPolicy {
     private int sample(float[] row) {
         int n = row.length;
         double temperature = settings.temperature();
-        // Candidates sorted by logit, best first; top-k cuts the list, top-p cuts it further.
+        // Candidates sorted by logit, best first; top-k cuts the list, top-p and min-p cut it further.
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -77,10 +115,19 @@ final class ProcessedSamplingPolicy implements SamplingPolicy {
                 }
             }
             keep = cut;
-            total = 0;
-            for (int i = 0; i < keep; i++) {
-                total += weights[i];
+        }
+        if (settings.minP() > 0) {
+            // weights are probabilities relative to the top token's (weights[0] = 1), and descending:
+            // min-p keeps the prefix at or above min_p (at least the top token).
+            int cut = 1;
+            while (cut < keep && weights[cut] >= settings.minP()) {
+                cut++;
             }
+            keep = cut;
+        }
+        total = 0;
+        for (int i = 0; i < keep; i++) {
+            total += weights[i];
         }
         double u = random.nextDouble() * total;
         for (int i = 0; i < keep; i++) {
