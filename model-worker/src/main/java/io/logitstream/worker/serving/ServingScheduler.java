@@ -1,11 +1,13 @@
 package io.logitstream.worker.serving;
 
+import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.worker.engine.batch.BatchBudgets;
 import io.logitstream.worker.engine.batch.BatchWork;
 import io.logitstream.worker.engine.batch.ContinuousBatcher;
 import io.logitstream.worker.task.PlannedRequest;
 import io.logitstream.worker.task.RequestExecutor;
+import io.logitstream.worker.task.TaskException;
 import io.logitstream.worker.task.TaskRouter;
 import io.logitstream.worker.task.TokenSink;
 import io.logitstream.worker.task.WorkItem;
@@ -142,9 +144,9 @@ public final class ServingScheduler implements RequestExecutor {
                     active.put(p.work(), s);
                     try {
                         batcher.add(p.work());
-                    } catch (IllegalArgumentException e) {
+                    } catch (IllegalArgumentException e) { // more sequences than the running batch holds
                         active.remove(p.work());
-                        deliver(s, p.failed(e));
+                        deliver(s, p.failed(new TaskException(ErrorCodes.UNSUPPORTED, e.getMessage())));
                     }
                 }
             }

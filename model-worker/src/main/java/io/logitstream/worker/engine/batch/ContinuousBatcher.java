@@ -167,7 +167,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             BatchWork next = waiting.peek();
             int need = next.sequences().size();
             int usedSlots = cache.usedSlots();
-            if (!running.isEmpty() && usedSlots + need > budgets.maxRunningSequences()) {
+            if (!running.isEmpty() && (usedSlots + need > budgets.maxRunningSequences() || !cache.canAllocate(need))) {
                 return;
             }
             int longest = Math.max(reservedLength(), next.maxLength());

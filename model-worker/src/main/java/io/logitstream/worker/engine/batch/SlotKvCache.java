@@ -90,19 +90,32 @@ public final class SlotKvCache implements AutoCloseable {
      * attention is one group and reordering them is one gather); returns the first.
      */
     public int allocate(int count) {
+        int first = firstFreeRun(count);
+        if (first < 0) {
+            throw new IllegalStateException("no " + count + " adjacent free KV slots (of " + maxSlots + ")");
+        }
+        if (first + count > used.length) {
+            growSlots(first + count);
+        }
+        return take(first, count);
+    }
+
+    /** Whether {@link #allocate} of {@code count} would succeed now. */
+    public boolean canAllocate(int count) {
+        return firstFreeRun(count) >= 0;
+    }
+
+    /** The first slot of a run of {@code count} free slots (growing into the tail if need be), or -1. */
+    private int firstFreeRun(int count) {
         int run = 0;
         for (int s = 0; s < used.length; s++) {
             run = used[s] ? 0 : run + 1;
             if (run == count) {
-                return take(s - count + 1, count);
+                return s - count + 1;
             }
         }
         int start = used.length - run;
-        if (start + count > maxSlots) {
-            throw new IllegalStateException("no " + count + " free KV slots (of " + maxSlots + ")");
-        }
-        growSlots(start + count);
-        return take(start, count);
+        return start + count > maxSlots ? -1 : start;
     }
 
     private int take(int first, int count) {
