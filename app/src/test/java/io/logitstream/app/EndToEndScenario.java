@@ -24,6 +24,7 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.task.SequentialExecutor;
 import io.logitstream.worker.task.TaskRouter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ abstract class EndToEndScenario {
             assertThat(topology.awaitRunning(TIMEOUT)).as("topology running").isTrue();
             KafkaModelWorker worker = new KafkaModelWorker(
                     WorkerSettings.of(bootstrap, registryUrl, MODEL, "e2e-worker", Map.of()),
-                    new TaskRouter(model, "e2e-worker"));
+                    new SequentialExecutor(new TaskRouter(model, "e2e-worker")));
             Thread workerThread = new Thread(worker, "e2e-worker");
             workerThread.start();
             try {
