@@ -62,7 +62,8 @@ final class PartitionGate {
      * @param trackers the offset tracker of each owned partition (null for one no longer owned)
      */
     void sync(boolean budgetIsFull, Function<TopicPartition, OffsetTracker> trackers, long nowMs) {
-        holds.entrySet().removeIf(e -> released(e.getKey(), e.getValue(), trackers.apply(e.getKey()), budgetIsFull, nowMs));
+        holds.entrySet().removeIf(
+                e -> released(e.getKey(), e.getValue(), trackers.apply(e.getKey()), budgetIsFull, nowMs));
         if (budgetIsFull != budgetFull) {
             log.debug(budgetIsFull ? "In-flight budget full: pausing every partition"
                     : "In-flight budget has room again: resuming");
@@ -94,7 +95,8 @@ final class PartitionGate {
         holds.keySet().removeAll(partitions);
     }
 
-    private static boolean released(TopicPartition partition, Hold hold, OffsetTracker tracker, boolean budgetIsFull, long nowMs) {
+    private static boolean released(TopicPartition partition, Hold hold, OffsetTracker tracker, boolean budgetIsFull,
+            long nowMs) {
         if (tracker == null) {
             return true;
         }

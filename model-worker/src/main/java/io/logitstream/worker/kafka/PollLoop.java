@@ -97,7 +97,8 @@ final class PollLoop implements ConsumerRebalanceListener {
 
     void pollOnce() {
         boolean busy = inFlight.size() > 0 || publisher.hasWork();
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(busy ? shorter(settings.pollInterval()) : settings.pollInterval());
+        Duration timeout = busy ? shorter(settings.pollInterval()) : settings.pollInterval();
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(timeout);
         throwIfFatal();
         admit(records);
         drainCompletions();
@@ -213,8 +214,13 @@ final class PollLoop implements ConsumerRebalanceListener {
         if (partitions.isEmpty()) {
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
-        for (TopicPartition partition : partitions) {
+        Set<TopicPartition> added = new HashSet<>(partitions);
+        added.removeAll(trackers.keySet()); // one still owned keeps its tracker (and its requests in flight)
+        if (added.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(added);
+        for (TopicPartition partition : added) {
             OffsetTracker tracker = trackerFrom(partition, committed.get(partition));
             trackers.put(partition, tracker);
             log.info("Assigned {}: resuming at offset {}, {} offsets completed beyond it are skipped", partition,

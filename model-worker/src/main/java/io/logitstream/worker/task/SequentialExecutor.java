@@ -98,12 +98,15 @@ public final class SequentialExecutor implements RequestExecutor {
             } catch (InterruptedException e) {
                 return;
             }
+            current = job; // published before it starts, so close() finds it (both sides are volatile)
+            if (closed) {
+                job.cancel();
+            }
             if (job.start()) {
-                current = job;
                 ScoringResult result = compute(job);
-                current = null;
                 job.deliver(result);
             }
+            current = null;
         }
     }
 
@@ -165,7 +168,8 @@ public final class SequentialExecutor implements RequestExecutor {
 
         @Override
         public void cancel() {
-            if (state.compareAndSet(State.QUEUED, State.CANCELLED) || state.compareAndSet(State.RUNNING, State.CANCELLED)) {
+            if (state.compareAndSet(State.QUEUED, State.CANCELLED)
+                    || state.compareAndSet(State.RUNNING, State.CANCELLED)) {
                 pending.decrementAndGet();
             }
         }
