@@ -66,6 +66,10 @@ final class OffsetTracker {
             advanceFloor();
             return Verdict.SKIP;
         }
+        // The consumer reads in order and is only ever sent back, never ahead: the offsets it jumped
+        // over (markers, aborted or deleted records) do not exist for this worker.
+        next = offset;
+        advanceFloor();
         return fitsWindow(offset) ? Verdict.ADMIT : Verdict.BEYOND_WINDOW;
     }
 

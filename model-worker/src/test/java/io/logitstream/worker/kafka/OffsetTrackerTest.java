@@ -76,6 +76,16 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void aJumpOfTheConsumerPastDeletedRecordsMovesTheCommitOffsetInsteadOfFillingTheWindow() {
+        OffsetTracker tracker = OffsetTracker.resume(codec, new OffsetAndMetadata(100));
+        long afterRetention = 100 + 10L * codec.span();
+        assertThat(tracker.classify(afterRetention)).isEqualTo(Verdict.ADMIT);
+        assertThat(tracker.commitOffset()).isEqualTo(afterRetention);
+        tracker.admitted(afterRetention);
+        assertThat(tracker.toCommit().offset()).isEqualTo(afterRetention);
+    }
+
+    @Test
     void reReadOffsetsAreSkippedAndNothingIsAdmittedTwice() {
         OffsetTracker tracker = OffsetTracker.resume(codec, new OffsetAndMetadata(0));
         tracker.classify(0);
