@@ -14,6 +14,7 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.task.SequentialExecutor;
 import io.logitstream.worker.task.TaskRouter;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -88,7 +89,8 @@ public final class UpCommand implements Callable<Integer> {
 
         String workerId = "local-" + ProcessHandle.current().pid();
         KafkaModelWorker worker = new KafkaModelWorker(
-                WorkerSettings.of(bootstrap, registry, model.name(), workerId, Map.of()), new TaskRouter(model, workerId));
+                WorkerSettings.of(bootstrap, registry, model.name(), workerId, Map.of()),
+                new SequentialExecutor(new TaskRouter(model, workerId)));
         Thread workerThread = new Thread(worker, "worker-" + model.name());
         workerThread.start();
 

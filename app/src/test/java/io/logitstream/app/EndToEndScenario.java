@@ -24,6 +24,7 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.task.SequentialExecutor;
 import io.logitstream.worker.task.TaskRouter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ abstract class EndToEndScenario {
             assertThat(topology.awaitRunning(TIMEOUT)).as("topology running").isTrue();
             KafkaModelWorker worker = new KafkaModelWorker(
                     WorkerSettings.of(bootstrap, registryUrl, MODEL, "e2e-worker", Map.of()),
-                    new TaskRouter(model, "e2e-worker"));
+                    new SequentialExecutor(new TaskRouter(model, "e2e-worker")));
             Thread workerThread = new Thread(worker, "e2e-worker");
             workerThread.start();
             try {
@@ -117,12 +118,18 @@ abstract class EndToEndScenario {
                 }
                 List<TokenChunk> chunks = readUntil(bootstrap, registryUrl, topics.tokens(), TokenChunk.class,
                         "read_uncommitted", list -> list.stream().anyMatch(TokenChunk::getIsFinal));
+                // A record that bypassed the topology: the worker dead-letters it itself, keyed as it came.
+                byte[] workerGarbage = "not a request either".getBytes(StandardCharsets.UTF_8);
+                try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+                    producer.send(new ProducerRecord<>(topics.requestsFor(MODEL), "bad-3", workerGarbage)).get();
+                }
                 List<DeadLetter> deadLetters = readUntil(bootstrap, registryUrl, topics.deadLetters(),
-                        DeadLetter.class, "read_committed", list -> list.size() >= 2);
+                        DeadLetter.class, "read_committed", list -> list.size() >= 3);
 
                 assertScore(results.get("score-1"), scoreCase, model);
                 assertGeneration(results.get("gen-1"), chunks, generateCase);
                 assertDeadLetters(deadLetters, invalidBytes, garbage);
+                assertWorkerDeadLetter(deadLetters, workerGarbage);
                 assertThat(results.get("unknown-1").getStatus()).isEqualTo(ResultStatus.ERROR);
                 assertThat(results.get("unknown-1").getError().getCode()).isEqualTo(ErrorCodes.UNKNOWN_MODEL);
                 assertThat(results.get("too-long-1").getError().getCode())
@@ -188,6 +195,16 @@ abstract class EndToEndScenario {
         assertThat(bytes(undecodable.getValue())).isEqualTo(garbage);
         assertThat(bytes(undecodable.getKey())).isEqualTo("bad-2".getBytes(StandardCharsets.UTF_8));
         assertThat(undecodable.getSourceTopic()).isEqualTo("llm.prompts");
+    }
+
+    private void assertWorkerDeadLetter(List<DeadLetter> deadLetters, byte[] garbage) {
+        DeadLetter letter = deadLetters.stream().filter(d -> "bad-3".equals(d.getRequestId())).findFirst()
+                .orElseThrow();
+        assertThat(letter.getStage()).isEqualTo("worker.deserialize");
+        assertThat(letter.getErrorCode()).isEqualTo(ErrorCodes.UNDECODABLE);
+        assertThat(letter.getSourceTopic()).isEqualTo(topics.requestsFor(MODEL));
+        assertThat(letter.getApplication()).isEqualTo("e2e-worker");
+        assertThat(bytes(letter.getValue())).isEqualTo(garbage);
     }
 
     private void send(KafkaProducer<String, byte[]> producer, AvroSerializer<PromptRequest> serializer,

@@ -5,6 +5,7 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.task.SequentialExecutor;
 import io.logitstream.worker.task.TaskRouter;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -42,7 +43,8 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--max-batch", defaultValue = "8", description = "Most requests per poll/transaction (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-batch", defaultValue = "8", description = "Most records taken per poll (default"
+            + " ${DEFAULT-VALUE}); the in-flight budget is logitstream.worker.max.inflight in --config (default 64).")
     int maxBatch;
 
     @Override
@@ -56,13 +58,13 @@ public final class WorkerCommand implements Callable<Integer> {
         String id = workerId != null ? workerId : defaultWorkerId();
         KafkaModelWorker worker = new KafkaModelWorker(
                 WorkerSettings.of(kafka.bootstrapServers(), kafka.registryUrl(), model.name(), id, settings),
-                new TaskRouter(model, id));
+                new SequentialExecutor(new TaskRouter(model, id)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             model.close();
         }, "worker-shutdown"));
         worker.run();
-        return 0;
+        return worker.failed() ? 1 : 0;
     }
 
     private String name() {

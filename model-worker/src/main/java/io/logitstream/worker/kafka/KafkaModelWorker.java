@@ -1,333 +1,118 @@
 package io.logitstream.worker.kafka;
 
-import io.logitstream.contract.DeadLetters;
-import io.logitstream.contract.ErrorCodes;
-import io.logitstream.registry.RestSchemaRegistryClient;
-import io.logitstream.registry.SchemaRegistryClient;
-import io.logitstream.schema.DeadLetter;
-import io.logitstream.schema.PromptRequest;
-import io.logitstream.schema.ScoringResult;
-import io.logitstream.schema.TokenChunk;
-import io.logitstream.serde.AvroDeserializer;
-import io.logitstream.serde.AvroSerializer;
-import io.logitstream.serde.RecordDecodeException;
-import io.logitstream.worker.task.RequestHandler;
-import io.logitstream.worker.task.WorkItem;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
+import io.logitstream.worker.task.RequestExecutor;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka side of a model worker: one member of the consumer group of its model.
+ * The Kafka side of a model worker: one member of the consumer group of its model, feeding a
+ * {@link RequestExecutor} and publishing its answers.
  *
- * <p>Delivery: the final results (and dead letters) of a batch are written in one producer
- * transaction together with the consumed offsets, so a crash never loses or duplicates a final
- * result. Token chunks go through a separate idempotent producer, outside the transaction.
+ * <p><b>Flow.</b> The poll thread decodes each record and submits it at once; requests compute
+ * concurrently and finish in any order. The worker pauses its partitions only when
+ * {@code maxInflight} requests are admitted and not yet published, and keeps polling meanwhile, so a
+ * long generation never exceeds {@code max.poll.interval.ms}.
  *
- * <p>Liveness: computing happens on its own thread. While a batch computes, the poll thread pauses
- * every assigned partition and keeps polling, so a long generation never exceeds
- * max.poll.interval.ms and never triggers a rebalance.
+ * <p><b>Delivery: exactly once for final results.</b> Whatever answers are ready are written, with
+ * the dead letters of undecodable records, in one producer transaction together with the consumed
+ * offsets. Because requests finish out of order, a partition's committed offset is its first
+ * incomplete offset, and the offsets completed beyond it are carried in the commit's metadata
+ * ({@link CompletedOffsetsCodec}); a worker that takes the partition over (or this one, restarted)
+ * reads them and skips those records. A transaction that fails is aborted and its answers are
+ * published again in the next one, never recomputed; a crash loses only uncommitted work, which the
+ * next owner serves. Fencing, authorization and sequence errors stop the worker ({@link #failed()}).
+ *
+ * <p><b>Bounded metadata.</b> The completed set must fit {@code offset.metadata.max.bytes}. A record
+ * further than {@link CompletedOffsetsCodec#span()} offsets past its partition's first incomplete
+ * offset is not admitted: the consumer seeks back to it and the partition pauses until the head
+ * completes. Nothing is dropped; that partition just stops running ahead.
+ *
+ * <p><b>Rebalances and stopping.</b> Partitions given up (revoked, or all of them on {@link #stop()})
+ * get up to {@code revokeWait} for their requests in flight; what finished is committed, the rest is
+ * cancelled and stays uncommitted, so the next owner serves it once. A late answer for a partition
+ * this worker no longer owns is dropped.
+ *
+ * <p><b>Token chunks</b> go through a separate idempotent producer, outside the transaction, as
+ * they are produced; a request served again after a crash or a handover may stream its chunks
+ * again, and readers dedupe on (request_id, seq).
+ *
+ * <p>The worker owns the executor and the clients it is given and closes them when it stops.
  */
 public final class KafkaModelWorker implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaModelWorker.class);
-    static final String STAGE_DESERIALIZE = "worker.deserialize";
 
-    private final WorkerSettings settings;
-    private final RequestHandler handler;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<String, byte[]> transactional;
-    private final KafkaProducer<String, byte[]> tokenProducer;
-    private final AvroDeserializer<PromptRequest> requestDeserializer;
-    private final AvroSerializer<ScoringResult> resultSerializer;
-    private final AvroSerializer<DeadLetter> deadLetterSerializer;
-    private final KafkaTokenSink tokenSink;
-    private final ExecutorService compute;
+    private final PollLoop loop;
+    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private Future<BatchOutcome> inFlight;
-    private long batches;
-    private long requests;
+    private volatile boolean failed;
 
-    public KafkaModelWorker(WorkerSettings settings, RequestHandler handler) {
-        this.settings = settings;
-        this.handler = handler;
-        SchemaRegistryClient registry = new RestSchemaRegistryClient(settings.registryUrl());
-        this.requestDeserializer = new AvroDeserializer<>(PromptRequest.class, registry);
-        this.resultSerializer = new AvroSerializer<>(ScoringResult.class, registry);
-        this.deadLetterSerializer = new AvroSerializer<>(DeadLetter.class, registry);
-        this.consumer = new KafkaConsumer<>(consumerProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.transactional = new KafkaProducer<>(transactionalProps(), new StringSerializer(), new ByteArraySerializer());
-        this.tokenProducer = new KafkaProducer<>(tokenProps(), new StringSerializer(), new ByteArraySerializer());
-        this.tokenSink = new KafkaTokenSink(tokenProducer, new AvroSerializer<>(TokenChunk.class, registry),
-                settings.topics().tokens());
-        this.compute = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "compute-" + settings.modelName());
-            t.setDaemon(true);
-            return t;
-        });
+    /** A worker with the real Kafka clients, configured from {@code settings}. */
+    public KafkaModelWorker(WorkerSettings settings, RequestExecutor executor) {
+        this(settings, executor, KafkaClients.of(settings));
     }
 
+    public KafkaModelWorker(WorkerSettings settings, RequestExecutor executor, KafkaClients clients) {
+        this.loop = new PollLoop(settings, executor, clients);
+    }
+
+    /** Serves until {@link #stop()} or a fatal error; then finishes, commits and closes everything. */
     @Override
     public void run() {
+        if (!started.compareAndSet(false, true)) {
+            if (stopping.get()) {
+                return; // closed before it ran
+            }
+            throw new IllegalStateException("A worker runs once");
+        }
         try {
-            WorkerTopics.ensure(settings);
-            transactional.initTransactions();
-            consumer.subscribe(List.of(settings.requestTopic()), new CommitBeforeRevoke());
-            log.info("Worker {} serving model {}: {} -> {} (tokens -> {}), group {}", settings.workerId(),
-                    settings.modelName(), settings.requestTopic(), settings.topics().results(),
-                    settings.topics().tokens(), settings.groupId());
+            loop.start();
             while (!stopping.get()) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollInterval());
-                if (inFlight != null) {
-                    giveBack(records);
-                    consumer.pause(consumer.assignment());
-                    if (inFlight.isDone()) {
-                        finishBatch();
-                    }
-                } else if (!records.isEmpty()) {
-                    consumer.pause(consumer.assignment());
-                    long receivedAt = System.currentTimeMillis();
-                    inFlight = compute.submit(() -> process(records, receivedAt));
-                }
+                loop.pollOnce();
             }
-        } catch (WakeupException e) {
-            if (!stopping.get()) {
-                throw e;
-            }
-        } catch (ProducerFencedException e) {
-            log.error("Another worker with transactional id {} took over; this one stops",
-                    settings.transactionalId());
-        } finally {
-            shutdown();
-        }
-    }
-
-    /** Decodes and computes one batch on the compute thread. */
-    private BatchOutcome process(ConsumerRecords<byte[], byte[]> records, long receivedAt) {
-        List<WorkItem> items = new ArrayList<>();
-        List<DeadLetter> deadLetters = new ArrayList<>();
-        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            next.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
-            try {
-                PromptRequest request = requestDeserializer.deserialize(record.topic(), record.headers(), record.value());
-                if (request == null) {
-                    throw new RecordDecodeException(io.logitstream.serde.DecodeError.CORRUPT_PAYLOAD,
-                            "Record has no value (tombstone); a PromptRequest was expected");
-                }
-                items.add(new WorkItem(request, record.timestamp(), receivedAt));
-            } catch (RecordDecodeException e) {
-                if (e.isTransient()) {
-                    throw e; // not the record's fault: the whole batch is retried
-                }
-                log.warn("Dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
-                        e.getMessage());
-                deadLetters.add(DeadLetters.of(
-                        new DeadLetters.Source(record.topic(), record.partition(), record.offset(), record.timestamp()),
-                        record.key(), record.value(), record.headers(),
-                        new DeadLetters.Failure(STAGE_DESERIALIZE, ErrorCodes.UNDECODABLE,
-                                e.error() + ": " + e.getMessage(), null, settings.workerId())));
-            }
-        }
-        List<ScoringResult> results = items.isEmpty() ? List.of() : handler.handle(items, tokenSink);
-        return new BatchOutcome(results, deadLetters, next);
-    }
-
-    /** Waits for the batch in flight, publishes it and its offsets in one transaction, then resumes consuming. */
-    private void finishBatch() {
-        BatchOutcome outcome;
-        try {
-            outcome = inFlight.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (ExecutionException e) {
-            inFlight = null;
-            log.error("Batch failed before producing results; rewinding to retry it", e.getCause());
-            rewindToCommitted();
-            sleepQuietly(Duration.ofSeconds(1));
-            consumer.resume(consumer.paused());
-            return;
-        }
-        inFlight = null;
-        try {
-            transactional.beginTransaction();
-            String results = settings.topics().results();
-            for (ScoringResult result : outcome.results()) {
-                transactional.send(new ProducerRecord<>(results, result.getRequestId(),
-                        resultSerializer.serialize(results, result)));
-            }
-            String dlq = settings.topics().deadLetters();
-            for (DeadLetter deadLetter : outcome.deadLetters()) {
-                transactional.send(new ProducerRecord<>(dlq, deadLetter.getRequestId(),
-                        deadLetterSerializer.serialize(dlq, deadLetter)));
-            }
-            transactional.sendOffsetsToTransaction(outcome.nextOffsets(), consumer.groupMetadata());
-            transactional.commitTransaction();
-            batches++;
-            requests += outcome.results().size();
-            log.debug("Committed batch {}: {} results, {} dead letters", batches, outcome.results().size(),
-                    outcome.deadLetters().size());
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-            throw e; // fatal for this producer: stop the worker
-        } catch (KafkaException e) {
-            log.warn("Transaction failed ({}); aborting and retrying the batch", e.toString());
-            transactional.abortTransaction();
-            rewindToCommitted();
-        }
-        consumer.resume(consumer.paused());
-    }
-
-    /** Records fetched while a batch was in flight (e.g. from a newly assigned partition) are re-read later. */
-    private void giveBack(ConsumerRecords<byte[], byte[]> records) {
-        for (TopicPartition tp : records.partitions()) {
-            consumer.seek(tp, records.records(tp).get(0).offset());
-        }
-    }
-
-    private void rewindToCommitted() {
-        Set<TopicPartition> assigned = consumer.assignment();
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
-        for (TopicPartition tp : assigned) {
-            OffsetAndMetadata offset = committed.get(tp);
-            if (offset != null) {
-                consumer.seek(tp, offset.offset());
-            } else {
-                consumer.seekToBeginning(List.of(tp));
-            }
-        }
-    }
-
-    /** Finishes the batch in flight before partitions move to another worker, so nothing is computed twice. */
-    private final class CommitBeforeRevoke implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (inFlight != null) {
-                log.info("Partitions {} revoked while a batch is in flight; finishing it first", partitions);
-                finishBatch(); // waits for the batch, then commits it with its offsets
-            }
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            log.info("Assigned {}", partitions);
-        }
-    }
-
-    /** Asks the worker to stop after the batch in flight; returns at once. */
-    public void stop() {
-        stopping.set(true);
-        consumer.wakeup();
-    }
-
-    @Override
-    public void close() {
-        stop();
-        try {
-            if (!stopped.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                log.warn("Worker did not stop within 60 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void shutdown() {
-        try {
-            if (inFlight != null) {
-                log.info("Finishing the batch in flight before stopping");
-                finishBatch(); // waits for the batch, then commits it with its offsets
-            }
+            loop.finish();
+        } catch (FatalWorkerException e) {
+            failed = true;
+            log.error("Worker stops: {}", e.getMessage(), e.getCause());
+            loop.abandon();
         } catch (RuntimeException e) {
-            log.warn("Could not commit the last batch; it will be processed again: {}", e.toString());
+            failed = true;
+            log.error("Worker stops on an unexpected error", e);
+            loop.abandon();
+            throw e;
         } finally {
-            compute.shutdownNow();
-            closeQuietly(consumer);
-            closeQuietly(transactional);
-            closeQuietly(tokenProducer);
-            log.info("Worker {} stopped after {} batches, {} requests", settings.workerId(), batches, requests);
+            loop.close();
             stopped.countDown();
         }
     }
 
-    private Properties consumerProps() {
-        Properties p = new Properties();
-        p.putAll(settings.clientProperties());
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, settings.workerId() + "-consumer");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(settings.maxBatch()));
-        return p;
+    /** Asks the worker to stop: within a poll interval it finishes what is near, commits and closes. */
+    public void stop() {
+        stopping.set(true);
     }
 
-    private Properties transactionalProps() {
-        Properties p = producerBase("-results");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
-        return p;
+    /** True when the worker stopped on a fatal error (for example, fenced by a newer incarnation). */
+    public boolean failed() {
+        return failed;
     }
 
-    private Properties tokenProps() {
-        Properties p = producerBase("-tokens");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0"); // a live stream wants each token out now
-        return p;
-    }
-
-    private Properties producerBase(String suffix) {
-        Properties p = new Properties();
-        p.putAll(settings.clientProperties());
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, settings.workerId() + suffix);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return p;
-    }
-
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            log.debug("Close failed: {}", e.toString());
+    /** Stops the worker and waits for it to finish (its revoke wait plus a commit). */
+    @Override
+    public void close() {
+        stop();
+        if (started.compareAndSet(false, true)) {
+            loop.close(); // never ran: only the clients and the executor to close
+            stopped.countDown();
+            return;
         }
-    }
-
-    private static void sleepQuietly(Duration duration) {
         try {
-            Thread.sleep(duration.toMillis());
+            if (!stopped.await(60, TimeUnit.SECONDS)) {
+                log.warn("Worker did not stop within 60 s");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

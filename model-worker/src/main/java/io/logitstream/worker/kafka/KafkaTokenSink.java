@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes token chunks as they are produced, outside the result transaction: a reader of
  * committed data would otherwise see no token until the request is done. The producer is
- * idempotent; after a retry of a batch a chunk may appear twice, and readers dedupe on
- * (request_id, seq).
+ * idempotent; a request served again (after a crash, or by the next owner of a partition that
+ * moved while it computed) may send a chunk twice, and readers dedupe on (request_id, seq).
  */
 final class KafkaTokenSink implements TokenSink {
 

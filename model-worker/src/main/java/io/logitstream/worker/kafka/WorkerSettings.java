@@ -9,10 +9,18 @@ import java.util.Properties;
  * Settings of one worker process. Kafka client settings (security, timeouts) pass through from
  * {@code clientProperties}; the worker sets the ones its delivery guarantees depend on.
  *
- * @param modelName    the pool this worker joins: it consumes {@code llm.requests.<modelName>}
- * @param workerId     unique per process; part of the transactional id, so a restarted worker with
- *                     the same id fences its previous incarnation
- * @param maxBatch     most requests taken per poll and committed in one transaction
+ * @param modelName             the pool this worker joins: it consumes {@code llm.requests.<modelName>}
+ * @param workerId              unique per process; part of the transactional id, so a restarted worker with
+ *                              the same id fences its previous incarnation
+ * @param maxBatch              most records taken per poll ({@code max.poll.records})
+ * @param maxInflight           most requests admitted and not yet published; when reached, the worker pauses
+ *                              its partitions until results are published (backpressure)
+ * @param revokeWait            how long a revocation (or a stop) waits for the requests in flight of the
+ *                              partitions it gives up before cancelling them; keep it well under
+ *                              {@code max.poll.interval.ms}
+ * @param offsetMetadataMaxBytes the broker's {@code offset.metadata.max.bytes}: bounds the encoded set of
+ *                              completed offsets, hence how far past its first incomplete offset a partition
+ *                              may run ahead (see {@link CompletedOffsetsCodec})
  */
 public record WorkerSettings(
         String bootstrapServers,
@@ -21,12 +29,30 @@ public record WorkerSettings(
         String workerId,
         Topics topics,
         int maxBatch,
+        int maxInflight,
         Duration pollInterval,
+        Duration revokeWait,
+        int offsetMetadataMaxBytes,
         Properties clientProperties) {
+
+    public static final String MAX_BATCH_KEY = "logitstream.worker.max.batch";
+    public static final String MAX_INFLIGHT_KEY = "logitstream.worker.max.inflight";
+    public static final String REVOKE_WAIT_KEY = "logitstream.worker.revoke.wait.ms";
+    public static final String OFFSET_METADATA_MAX_BYTES_KEY = "logitstream.worker.offset.metadata.max.bytes";
 
     public WorkerSettings {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1");
+        }
+        if (maxInflight < 1) {
+            throw new IllegalArgumentException("maxInflight must be >= 1");
+        }
+        if (revokeWait.isNegative()) {
+            throw new IllegalArgumentException("revokeWait must not be negative");
+        }
+        if (offsetMetadataMaxBytes < CompletedOffsetsCodec.MIN_METADATA_BYTES) {
+            throw new IllegalArgumentException("offsetMetadataMaxBytes must be >= "
+                    + CompletedOffsetsCodec.MIN_METADATA_BYTES);
         }
     }
 
@@ -44,7 +70,9 @@ public record WorkerSettings(
 
     /**
      * Settings from a flat map of Kafka client settings and {@code logitstream.*} keys
-     * ({@code logitstream.worker.max.batch}, topic names); {@code schema.registry.url} is taken apart.
+     * ({@code logitstream.worker.max.batch} (default 8), {@code .max.inflight} (64),
+     * {@code .revoke.wait.ms} (10000), {@code .offset.metadata.max.bytes} (4096), topic names);
+     * {@code schema.registry.url} is taken apart.
      */
     public static WorkerSettings of(String bootstrap, String registry, String model, String workerId,
             Map<String, ?> config) {
@@ -55,8 +83,14 @@ public record WorkerSettings(
             }
         });
         client.remove("bootstrap.servers");
-        Object maxBatch = config.get("logitstream.worker.max.batch");
         return new WorkerSettings(bootstrap, registry, model, workerId, Topics.from(config),
-                maxBatch == null ? 8 : Integer.parseInt(maxBatch.toString()), Duration.ofMillis(100), client);
+                intSetting(config, MAX_BATCH_KEY, 8), intSetting(config, MAX_INFLIGHT_KEY, 64),
+                Duration.ofMillis(100), Duration.ofMillis(intSetting(config, REVOKE_WAIT_KEY, 10_000)),
+                intSetting(config, OFFSET_METADATA_MAX_BYTES_KEY, 4096), client);
+    }
+
+    private static int intSetting(Map<String, ?> config, String key, int fallback) {
+        Object value = config.get(key);
+        return value == null || value.toString().isBlank() ? fallback : Integer.parseInt(value.toString().trim());
     }
 }
