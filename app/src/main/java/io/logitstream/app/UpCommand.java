@@ -14,7 +14,8 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
-import io.logitstream.worker.task.SequentialExecutor;
+import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -80,6 +81,7 @@ public final class UpCommand implements Callable<Integer> {
 
         LoadedModel model = ModelLoader.load(dir, modelName != null ? modelName : dir.toAbsolutePath().normalize()
                 .getFileName().toString(), DeviceSelector.resolve(device));
+        Map<String, String> workerSettings = kafka.settings();
         Map<String, String> settings = kafka.settings();
         settings.put(TopologyConfig.MODELS_KEY, model.name());
         settings.put("state.dir", root.resolve(".run/streams").toString());
@@ -89,8 +91,8 @@ public final class UpCommand implements Callable<Integer> {
 
         String workerId = "local-" + ProcessHandle.current().pid();
         KafkaModelWorker worker = new KafkaModelWorker(
-                WorkerSettings.of(bootstrap, registry, model.name(), workerId, Map.of()),
-                new SequentialExecutor(new TaskRouter(model, workerId)));
+                WorkerSettings.of(bootstrap, registry, model.name(), workerId, workerSettings),
+                new ServingScheduler(new TaskRouter(model, workerId), BatchBudgets.from(workerSettings)));
         Thread workerThread = new Thread(worker, "worker-" + model.name());
         workerThread.start();
 

@@ -24,7 +24,8 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
-import io.logitstream.worker.task.SequentialExecutor;
+import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +87,7 @@ abstract class EndToEndScenario {
             assertThat(topology.awaitRunning(TIMEOUT)).as("topology running").isTrue();
             KafkaModelWorker worker = new KafkaModelWorker(
                     WorkerSettings.of(bootstrap, registryUrl, MODEL, "e2e-worker", Map.of()),
-                    new SequentialExecutor(new TaskRouter(model, "e2e-worker")));
+                    new ServingScheduler(new TaskRouter(model, "e2e-worker"), BatchBudgets.defaults()));
             Thread workerThread = new Thread(worker, "e2e-worker");
             workerThread.start();
             try {

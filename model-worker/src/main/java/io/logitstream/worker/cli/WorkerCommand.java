@@ -5,7 +5,8 @@ import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
-import io.logitstream.worker.task.SequentialExecutor;
+import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -44,7 +45,8 @@ public final class WorkerCommand implements Callable<Integer> {
     String device;
 
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records taken per poll (default"
-            + " ${DEFAULT-VALUE}); the in-flight budget is logitstream.worker.max.inflight in --config (default 64).")
+            + " ${DEFAULT-VALUE}); the in-flight budget is logitstream.worker.max.inflight in --config (default 64),"
+            + " the running batch logitstream.serving.* (see the README).")
     int maxBatch;
 
     @Override
@@ -58,7 +60,7 @@ public final class WorkerCommand implements Callable<Integer> {
         String id = workerId != null ? workerId : defaultWorkerId();
         KafkaModelWorker worker = new KafkaModelWorker(
                 WorkerSettings.of(kafka.bootstrapServers(), kafka.registryUrl(), model.name(), id, settings),
-                new SequentialExecutor(new TaskRouter(model, id)));
+                new ServingScheduler(new TaskRouter(model, id), BatchBudgets.from(settings)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             model.close();
