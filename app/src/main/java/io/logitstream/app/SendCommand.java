@@ -4,10 +4,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logitstream.contract.Topics;
 import io.logitstream.schema.ChatMessage;
-import io.logitstream.schema.GenerationParams;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.Task;
 import io.logitstream.schema.TeacherParams;
+import io.logitstream.worker.cli.GenerationFlags;
 import io.logitstream.worker.cli.KafkaOptions;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "SCORE", description = "SCORE, CHOICE, TEACHER or GENERATE (default ${DEFAULT-VALUE}).")
     Task task;
 
-    @Option(names = "--text", description = "Plain-text input.")
+    @Option(names = {"--text", "--prompt"}, description = "Plain-text input (--prompt: the engine commands' old spelling).")
     String text;
 
     @Option(names = "--messages", paramLabel = "JSON", description = "Chat input: [{\"role\":\"user\",\"content\":\"...\"}].")
@@ -57,26 +57,9 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--teacher-top-k", description = "TEACHER: logits of the k largest tokens per position.")
     Integer teacherTopK;
 
-    @Option(names = "--max-new-tokens", description = "GENERATE: number of new tokens.")
-    Integer maxNewTokens;
-
-    @Option(names = "--do-sample", description = "GENERATE: sample instead of greedy decoding.")
-    Boolean doSample;
-
-    @Option(names = "--temperature")
-    Float temperature;
-
-    @Option(names = "--top-k")
-    Integer topK;
-
-    @Option(names = "--top-p")
-    Float topP;
-
-    @Option(names = "--seed")
-    Long seed;
-
-    @Option(names = "--stop", description = "GENERATE: stop string (repeatable).")
-    List<String> stop;
+    /** GENERATE parameters: the same flags as the engine's generate command. */
+    @Mixin
+    GenerationFlags generation;
 
     @Option(names = "--request-id", description = "Default: a random UUID.")
     String requestId;
@@ -160,8 +143,7 @@ public final class SendCommand implements Callable<Integer> {
             builder.setTeacher(TeacherParams.newBuilder().setTopK(teacherTopK).build());
         }
         if (task == Task.GENERATE) {
-            builder.setGeneration(GenerationParams.newBuilder().setMaxNewTokens(maxNewTokens).setDoSample(doSample)
-                    .setTemperature(temperature).setTopK(topK).setTopP(topP).setSeed(seed).setStop(stop).build());
+            builder.setGeneration(generation.toParams());
         }
         return builder.build();
     }

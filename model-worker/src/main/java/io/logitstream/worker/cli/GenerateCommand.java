@@ -2,12 +2,19 @@ package io.logitstream.worker.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logitstream.schema.GeneratedSequence;
+import io.logitstream.schema.GenerationOutput;
+import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.ResultStatus;
+import io.logitstream.schema.ScoringResult;
+import io.logitstream.schema.Task;
+import io.logitstream.schema.TopLogprobs;
 import io.logitstream.worker.engine.LoadedModel;
-import io.logitstream.worker.engine.generation.GenerationOptions;
-import io.logitstream.worker.engine.generation.GenerationResult;
-import io.logitstream.worker.engine.generation.Generator;
-import io.logitstream.worker.engine.generation.TokenListener;
+import io.logitstream.worker.task.TaskRouter;
+import io.logitstream.worker.task.TokenSink;
+import io.logitstream.worker.task.WorkItem;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,11 +23,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code generate}: greedy generation with a local checkpoint, printed as one JSON object; with
- * {@code --stream} the text also appears on stderr as it is produced.
+ * {@code generate}: one GENERATE request served by the same task router and continuous batcher
+ * as a worker, without Kafka; the result is printed as one JSON object, and with {@code --stream}
+ * the text also appears on stderr as it is produced.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Generate text (greedy) with a local checkpoint; JSON result on stdout.")
+        description = "Generate text with a local checkpoint (greedy, sampling or beam search); JSON result on stdout.")
 public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
@@ -29,19 +37,15 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     PromptInput input;
 
-    @Option(names = "--max-new-tokens", defaultValue = "32", paramLabel = "N",
-            description = "Most tokens to generate (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Mixin
+    GenerationFlags generation;
 
     @Option(names = "--stream", description = "Print text deltas to stderr as tokens arrive.")
     boolean stream;
 
-    @Option(names = "--top-k", defaultValue = "0", paramLabel = "K",
+    @Option(names = "--top-logprobs", paramLabel = "N", defaultValue = "0",
             description = "Alternatives reported per generated token (default ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--ignore-eos", description = "Keep generating after an end-of-sequence token.")
-    boolean ignoreEos;
+    int topLogprobs;
 
     @Option(names = "--add-generation-prompt", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "With --messages: end the rendered chat with the assistant prompt (default ${DEFAULT-VALUE}).")
@@ -61,42 +65,66 @@ public final class GenerateCommand implements Callable<Integer> {
             long loaded = System.nanoTime();
             int[] prompt = input.resolve(m, addGenerationPrompt);
             PrintWriter err = spec.commandLine().getErr();
-            TokenListener listener = !stream ? TokenListener.NONE : token -> {
-                err.print(token.textDelta());
-                if (token.last()) {
+            TokenSink sink = !stream ? TokenSink.DISCARD : chunk -> {
+                err.print(chunk.getText());
+                if (chunk.getIsFinal()) {
                     err.println();
                 }
                 err.flush();
             };
-            GenerationOptions options = GenerationOptions.greedy(maxNewTokens).withTopK(topK).withIgnoreEos(ignoreEos);
-            GenerationResult r = new Generator(m).generate(prompt, options, listener);
-
-            ObjectNode out = CliJson.header(m);
-            out.set("input_ids", CliJson.ints(prompt));
-            out.set("new_ids", CliJson.ints(r.newIds()));
-            out.put("text", r.text());
-            out.put("finish_reason", r.finishReason().wireName());
-            out.set("token_logprobs", CliJson.floats(r.logprobs()));
-            if (topK > 0) {
-                ArrayNode ids = CliJson.F.arrayNode();
-                ArrayNode lps = CliJson.F.arrayNode();
-                for (int i = 0; i < r.newIds().length; i++) {
-                    ids.add(CliJson.ints(r.topIds()[i]));
-                    lps.add(CliJson.floats(r.topLogprobs()[i]));
-                }
-                out.set("top_ids", ids);
-                out.set("top_logprobs", lps);
+            PromptRequest request = PromptRequest.newBuilder().setRequestId("cli").setModel(m.name())
+                    .setTask(Task.GENERATE).setInputIds(Arrays.stream(prompt).boxed().toList())
+                    .setTopLogprobs(topLogprobs).setGeneration(generation.toParams()).build();
+            long now = System.currentTimeMillis();
+            ScoringResult r = new TaskRouter(m, "cli").handle(new WorkItem(request, now, now), sink);
+            if (r.getStatus() != ResultStatus.OK) {
+                throw new IllegalArgumentException(r.getError().getCode() + ": " + r.getError().getMessage());
             }
-            ObjectNode usage = out.putObject("usage");
-            usage.put("prompt_tokens", prompt.length);
-            usage.put("completion_tokens", r.newIds().length);
-            ObjectNode timing = out.putObject("timing_ms");
-            timing.put("load", (loaded - t0) / 1e6);
-            timing.put("prefill", r.prefillNanos() / 1e6);
-            timing.put("decode", r.decodeNanos() / 1e6);
-            CliJson.putNumber(out, "decode_tokens_per_s", r.decodeTokensPerSecond());
-            CliJson.print(spec.commandLine().getOut(), out);
+            CliJson.print(spec.commandLine().getOut(), json(m, prompt, r, (loaded - t0) / 1e6));
             return 0;
         }
+    }
+
+    private static ObjectNode json(LoadedModel m, int[] prompt, ScoringResult r, double loadMs) {
+        GenerationOutput g = r.getGeneration();
+        ObjectNode out = CliJson.header(m);
+        out.set("input_ids", CliJson.ints(prompt));
+        out.set("new_ids", CliJson.MAPPER.valueToTree(g.getNewIds()));
+        out.put("text", g.getText());
+        out.put("finish_reason", g.getFinishReason());
+        out.set("token_logprobs", CliJson.MAPPER.valueToTree(g.getTokenLogprobs()));
+        if (g.getTopLogprobs() != null) {
+            ArrayNode ids = CliJson.F.arrayNode();
+            ArrayNode lps = CliJson.F.arrayNode();
+            for (TopLogprobs top : g.getTopLogprobs()) {
+                ids.add(CliJson.MAPPER.valueToTree(top.getIds()));
+                lps.add(CliJson.MAPPER.valueToTree(top.getLogprobs()));
+            }
+            out.set("top_ids", ids);
+            out.set("top_logprobs", lps);
+        }
+        if (g.getSequences() != null) {
+            ArrayNode sequences = out.putArray("sequences");
+            for (GeneratedSequence s : g.getSequences()) {
+                ObjectNode h = sequences.addObject();
+                h.set("new_ids", CliJson.MAPPER.valueToTree(s.getNewIds()));
+                h.put("text", s.getText());
+                h.put("score", s.getScore());
+                h.put("finish_reason", s.getFinishReason());
+            }
+        }
+        out.set("parameters", CliJson.MAPPER.valueToTree(r.getProvenance().getParameters()));
+        if (r.getProvenance().getSeed() != null) {
+            out.put("seed", r.getProvenance().getSeed());
+        }
+        ObjectNode usage = out.putObject("usage");
+        usage.put("prompt_tokens", g.getPromptTokens());
+        usage.put("completion_tokens", g.getCompletionTokens());
+        ObjectNode timing = out.putObject("timing_ms");
+        timing.put("load", loadMs);
+        long compute = r.getTimings().getComputeMs();
+        timing.put("compute", compute);
+        CliJson.putNumber(out, "tokens_per_s", compute == 0 ? Double.NaN : g.getCompletionTokens() * 1000.0 / compute);
+        return out;
     }
 }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
  */
 public final class PromptInput {
 
-    @Option(names = "--prompt", paramLabel = "TEXT", description = "Plain text (tokenized with the model's special tokens).")
+    @Option(names = {"--text", "--prompt"}, paramLabel = "TEXT",
+            description = "Plain text (tokenized with the model's special tokens); --prompt is the old spelling.")
     String prompt;
 
     @Option(names = "--messages", paramLabel = "JSON",
@@ -30,7 +31,7 @@ public final class PromptInput {
     public int[] resolve(LoadedModel model, boolean addGenerationPrompt) {
         int given = (prompt != null ? 1 : 0) + (messages != null ? 1 : 0) + (inputIds != null ? 1 : 0);
         if (given != 1) {
-            throw new IllegalArgumentException("give exactly one of --prompt, --messages, --input-ids");
+            throw new IllegalArgumentException("give exactly one of --text, --messages, --input-ids");
         }
         if (prompt != null) {
             return model.encodeText(prompt);

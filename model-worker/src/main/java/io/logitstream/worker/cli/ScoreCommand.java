@@ -27,8 +27,8 @@ public final class ScoreCommand implements Callable<Integer> {
     @Mixin
     PromptInput input;
 
-    @Option(names = "--top-k", defaultValue = "5", paramLabel = "K",
-            description = "Alternatives reported per position (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--top-logprobs", "--top-k"}, defaultValue = "5", paramLabel = "N",
+            description = "Alternatives reported per position (default ${DEFAULT-VALUE}); --top-k is the old spelling.")
     int topK;
 
     @Option(names = "--continuation", paramLabel = "TEXT",

@@ -46,7 +46,7 @@ public final class GenerateTask implements ModelTask {
         int topK = request.getTopLogprobs() == null ? 0 : request.getTopLogprobs();
         params.record(parameters, sampling, topK);
         GenerationOptions options = GenerationOptions.greedy(params.maxNewTokens()).withTopK(topK)
-                .withPolicy(sampling.policy()).withStopStrings(params.stop());
+                .withPolicy(sampling.policy()).withStopStrings(params.stop()).withIgnoreEos(params.ignoreEos());
         TokenListener listener = params.stream() ? publisher : TokenListener.NONE;
         GenerationWork work = new GenerationWork(model, inputIds, options, listener);
         return new TaskWork(work, result -> result.setGeneration(output(work.result(), inputIds.length, topK)));
@@ -54,7 +54,7 @@ public final class GenerateTask implements ModelTask {
 
     private TaskWork beams(GenerationParameters params, int[] inputIds, Map<String, String> parameters,
             ChunkPublisher publisher) {
-        BeamSettings settings = params.beams(model.generationDefaults().eosTokenIds());
+        BeamSettings settings = params.beams(params.eos(model.generationDefaults().eosTokenIds()));
         params.record(parameters, settings);
         BeamWork work = new BeamWork(model, inputIds, settings);
         return new TaskWork(work, result -> {

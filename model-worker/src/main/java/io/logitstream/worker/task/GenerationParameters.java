@@ -48,6 +48,15 @@ final class GenerationParameters {
         return stream;
     }
 
+    boolean ignoreEos() {
+        return Boolean.TRUE.equals(p.getIgnoreEos());
+    }
+
+    /** The ids that end a generation: none with ignore_eos, else the model's. */
+    Set<Integer> eos(Set<Integer> modelEos) {
+        return ignoreEos() ? Set.of() : modelEos;
+    }
+
     int numBeams() {
         return p.getNumBeams() == null ? 1 : p.getNumBeams();
     }
@@ -162,6 +171,9 @@ final class GenerationParameters {
     private void recordCommon(Map<String, String> parameters, int topK) {
         parameters.put("top_logprobs", Integer.toString(topK));
         parameters.put("stream", Boolean.toString(stream));
+        if (ignoreEos()) {
+            parameters.put("ignore_eos", "true");
+        }
         if (!stop.isEmpty()) {
             parameters.put("stop", stop.toString());
         }

@@ -84,7 +84,7 @@ class EngineCommandsTest {
     void generatePrintsTheDocumentedJsonAndStreamsToStderr() throws Exception {
         JsonNode c = golden("long");
         Run r = run("generate", "--model", model(), "--prompt", c.get("text").asText(), "--max-new-tokens", "8",
-                "--stream", "--top-k", "2");
+                "--stream", "--top-logprobs", "2");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode j = r.json();
         assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
@@ -95,6 +95,31 @@ class EngineCommandsTest {
         assertThat(j.get("top_ids").get(0).get(0)).isEqualTo(j.get("new_ids").get(0));
         assertThat(j.at("/usage/completion_tokens").asInt()).isEqualTo(8);
         assertThat(r.err()).contains(c.get("greedy_text").asText());
+    }
+
+    @Test
+    void generateWithBeamsPrintsTheHypothesesOfTransformers() throws Exception {
+        JsonNode golden = TestModels.readJson(TestModels.root().resolve("fixtures/golden/beam/tiny-gpt2.json"));
+        JsonNode c = null;
+        for (JsonNode x : golden.get("cases")) {
+            if (x.get("name").asText().equals("short/default-eos/b3r2/lp0.5/es-true/n8")) {
+                c = x;
+            }
+        }
+        String ids = String.join(",", toStrings(c.get("prompt_ids")));
+        Run r = run("generate", "--model", model(), "--input-ids", ids, "--max-new-tokens", "8", "--num-beams", "3",
+                "--num-return-sequences", "2", "--length-penalty", "0.5", "--early-stopping");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode sequences = r.json().get("sequences");
+        assertThat(sequences).hasSize(2);
+        for (int h = 0; h < 2; h++) {
+            assertThat(sequences.get(h).get("new_ids")).isEqualTo(c.get("sequences").get(h));
+            assertThat(sequences.get(h).get("score").asDouble())
+                    .isCloseTo(c.get("sequences_scores").get(h).asDouble(), within(1e-4));
+            assertThat(sequences.get(h).get("text").asText()).isNotNull();
+        }
+        assertThat(r.json().get("new_ids")).isEqualTo(sequences.get(0).get("new_ids"));
+        assertThat(r.json().at("/parameters/num_beams").asText()).isEqualTo("3");
     }
 
     @Test
@@ -122,7 +147,7 @@ class EngineCommandsTest {
 
         Run both = run("generate", "--model", model(), "--prompt", "a", "--input-ids", "1");
         assertThat(both.exit()).isEqualTo(2);
-        assertThat(both.err()).contains("exactly one of --prompt, --messages, --input-ids");
+        assertThat(both.err()).contains("exactly one of --text, --messages, --input-ids");
     }
 
     /** score and generate on the Llama and Qwen2-MoE fixtures: the same numbers as transformers. */
