@@ -13,9 +13,9 @@ import java.util.Map;
  * The bench checkpoints (random weights, made by {@code bench/python/make_models.py}): which ones
  * a run can bench, and making them.
  */
-final class BenchModels {
+public final class BenchModels {
     /** Bench checkpoint name -> its model_type. */
-    static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
+    public static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
 
     static {
         MODEL_TYPES.put("gpt2-124m", "gpt2");
@@ -24,16 +24,16 @@ final class BenchModels {
     }
 
     /** Benched when --models is not given. */
-    static final List<String> DEFAULT_MODELS = List.of("gpt2-124m", "qwen2-98m");
+    public static final List<String> DEFAULT_MODELS = List.of("gpt2-124m", "qwen2-98m");
 
     /** The checkpoints asked for that the engine supports, and why the others are skipped. */
-    record Selection(List<String> benched, List<String> skipped) {
+    public record Selection(List<String> benched, List<String> skipped) {
     }
 
     private BenchModels() {
     }
 
-    static Selection select(List<String> wanted, PrintStream log) {
+    public static Selection select(List<String> wanted, PrintStream log) {
         List<String> benched = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (String m : wanted) {
@@ -54,7 +54,7 @@ final class BenchModels {
     }
 
     /** Creates the checkpoints under {@code modelsDir} (kept between runs; ~10 s each when missing). */
-    static void make(Path python, Path root, Path modelsDir, List<String> names, Map<String, String> env,
+    public static void make(Path python, Path root, Path modelsDir, List<String> names, Map<String, String> env,
             PrintStream log) throws IOException, InterruptedException {
         if (names.isEmpty()) {
             return;

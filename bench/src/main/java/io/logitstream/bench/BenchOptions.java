@@ -37,23 +37,35 @@ public final class BenchOptions {
     @Option(names = "--verbose", description = "Echo the Python process's stderr.")
     boolean verbose;
 
-    int threads() {
+    public boolean reference() {
+        return !noReference;
+    }
+
+    public boolean verbose() {
+        return verbose;
+    }
+
+    public String bootstrapPython() {
+        return bootstrapPython;
+    }
+
+    public int threads() {
         return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
     }
 
-    double waitQuiet(boolean quick) {
+    public double waitQuiet(boolean quick) {
         return maxWaitQuiet >= 0 ? maxWaitQuiet : quick ? 0 : 20;
     }
 
-    Path workDir(Path root) {
+    public Path workDir(Path root) {
         return workDir != null ? workDir : root.resolve("bench/work");
     }
 
-    Path resultsDir(Path root) {
+    public Path resultsDir(Path root) {
         return resultsDir != null ? resultsDir : root.resolve("bench/results");
     }
 
-    Path venvDir(Path root) {
+    public Path venvDir(Path root) {
         return venv != null ? venv : root.resolve(".venv");
     }
 }

@@ -14,13 +14,13 @@ import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What every bench command needs around its measurements: the checkout, the Python environment, result files. */
-final class BenchSetup {
+public final class BenchSetup {
 
     private BenchSetup() {
     }
 
     /** The repository root: -Dlogitstream.root (the launcher sets it), else the nearest parent with bench/python. */
-    static Path projectRoot() {
+    public static Path projectRoot() {
         String prop = System.getProperty("logitstream.root");
         if (prop != null && Files.isRegularFile(Paths.get(prop, "bench/python/hf_bench.py"))) {
             return Paths.get(prop).toAbsolutePath().normalize();
@@ -37,7 +37,7 @@ final class BenchSetup {
     }
 
     /** Environment of the Python side: its thread pools, offline Hugging Face, unbuffered output. */
-    static Map<String, String> pythonEnv(int threads) {
+    public static Map<String, String> pythonEnv(int threads) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("OMP_NUM_THREADS", Integer.toString(threads));
         env.put("MKL_NUM_THREADS", Integer.toString(threads));
@@ -49,20 +49,20 @@ final class BenchSetup {
         return env;
     }
 
-    static String jvmDescription() {
+    public static String jvmDescription() {
         return System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
                 + ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                         .filter(a -> a.startsWith("-Xmx")).findFirst().orElse("default heap");
     }
 
     /** The arguments given to a subcommand (what follows its name). */
-    static List<String> commandArgs(CommandSpec spec) {
+    public static List<String> commandArgs(CommandSpec spec) {
         List<String> all = spec.commandLine().getParseResult().originalArgs();
         int i = all.indexOf(spec.name());
         return i >= 0 ? all.subList(i + 1, all.size()) : all;
     }
 
-    static String argsString(List<String> args) {
+    public static String argsString(List<String> args) {
         return args.isEmpty() ? "" : " " + String.join(" ", args);
     }
 
@@ -70,7 +70,7 @@ final class BenchSetup {
      * Writes {@code <prefix>-<date>[-quick].md|json} and {@code <prefix>-latest.md|json} under
      * {@code dir} and prints the markdown and where it went.
      */
-    static void writeResults(Path dir, String prefix, ZonedDateTime date, boolean quick, String markdown, String json,
+    public static void writeResults(Path dir, String prefix, ZonedDateTime date, boolean quick, String markdown, String json,
             double wallSeconds, PrintWriter out) throws IOException {
         Files.createDirectories(dir);
         String base = prefix + "-" + date.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + (quick ? "-quick" : "");

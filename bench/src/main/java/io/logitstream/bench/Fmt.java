@@ -4,12 +4,12 @@ import java.util.List;
 import java.util.Locale;
 
 /** Numbers as the bench reports print them, and the statistics they take. */
-final class Fmt {
+public final class Fmt {
 
     private Fmt() {
     }
 
-    static double median(List<Double> xs) {
+    public static double median(List<Double> xs) {
         if (xs.isEmpty()) {
             return Double.NaN;
         }
@@ -18,7 +18,7 @@ final class Fmt {
     }
 
     /** The p-th percentile (0..100) by linear interpolation between the closest ranks; NaN when empty. */
-    static double percentile(List<Double> xs, double p) {
+    public static double percentile(List<Double> xs, double p) {
         if (xs.isEmpty()) {
             return Double.NaN;
         }
@@ -29,22 +29,22 @@ final class Fmt {
         return a[lo] + (a[hi] - a[lo]) * (rank - lo);
     }
 
-    static String num(double x) {
+    public static String num(double x) {
         if (Double.isNaN(x) || Double.isInfinite(x)) {
             return "-";
         }
         return x >= 100 ? String.format(Locale.ROOT, "%.0f", x) : String.format(Locale.ROOT, "%.1f", x);
     }
 
-    static String sec(double x) {
+    public static String sec(double x) {
         return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.2f", x);
     }
 
-    static String ratio(double x) {
+    public static String ratio(double x) {
         return Double.isNaN(x) || Double.isInfinite(x) ? "-" : String.format(Locale.ROOT, "**%.2f**", x);
     }
 
-    static String pct(double x) {
+    public static String pct(double x) {
         return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * x);
     }
 }

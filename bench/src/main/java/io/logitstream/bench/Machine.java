@@ -8,15 +8,15 @@ import java.util.List;
 import java.util.Optional;
 
 /** Host facts for the report header. */
-final class Machine {
+public final class Machine {
     private Machine() {
     }
 
-    static String cpuModel() {
+    public static String cpuModel() {
         return procField("/proc/cpuinfo", "model name").orElse(System.getProperty("os.arch"));
     }
 
-    static String cpuFlags() {
+    public static String cpuFlags() {
         String flags = procField("/proc/cpuinfo", "flags").orElse("");
         List<String> simd = new ArrayList<>();
         for (String f : flags.split(" ")) {
@@ -28,12 +28,12 @@ final class Machine {
         return simd.isEmpty() ? "no AVX" : String.join(" ", simd);
     }
 
-    static long memoryGb() {
+    public static long memoryGb() {
         return procField("/proc/meminfo", "MemTotal").map(s -> Long.parseLong(s.replaceAll("[^0-9]", "")) / 1024 / 1024)
                 .orElse(-1L);
     }
 
-    static String os() {
+    public static String os() {
         return System.getProperty("os.name") + " " + System.getProperty("os.version");
     }
 
