@@ -26,6 +26,11 @@ Requests ("cmd"):
           workload.kind = generate: model.generate(), greedy, exactly new_tokens new tokens (eos ignored),
                                     left-padded batch.
           -> times_s (one per repetition) and a check value (sum of logprobs / the new token ids)
+  serve   seqs new_tokens batch
+          `bench serve`'s transformers side: the prompts in consecutive left-padded batches of `batch`
+          (0: all in one), each a greedy generate of exactly new_tokens; a streamer clocks every step.
+          -> wall_s, and per prompt: ttft_s (from the start of the whole run, so prompts of later
+          batches include their wait), tpot_s (mean time between its new tokens), tokens (the new ids)
   quit
 
 Run by hand (for debugging): echo '{"cmd":"info"}' | .venv/bin/python bench/python/hf_bench.py
@@ -47,6 +52,7 @@ sys.stdout = sys.stderr
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import AutoModelForCausalLM, GenerationConfig  # noqa: E402
+from transformers.generation.streamers import BaseStreamer  # noqa: E402
 
 transformers.logging.set_verbosity_error()
 try:
@@ -135,11 +141,27 @@ def score(model, seqs, top_k, budget, mode="score", input_order=False, unpadded=
     return {"forward_s": forward_s, "post_s": post_s} if mode == "split" else total
 
 
-def generate(model, seqs, new_tokens, pad_id=0):
+class StepClock(BaseStreamer):
+    """generate() hands a streamer the prompt first, then each step's new tokens: the time of every step."""
+
+    def __init__(self):
+        self.calls = []
+
+    def put(self, value):
+        self.calls.append(time.perf_counter())
+
+    def end(self):
+        pass
+
+    def steps(self):
+        return self.calls[1:]
+
+
+def generate(model, seqs, new_tokens, pad_id=0, streamer=None):
     ids, mask, _ = padded(seqs, pad_id, left=True)
     gc = GenerationConfig(max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
                           eos_token_id=None, pad_token_id=pad_id, use_cache=True)
-    out = model.generate(input_ids=ids, attention_mask=mask, generation_config=gc)
+    out = model.generate(input_ids=ids, attention_mask=mask, generation_config=gc, streamer=streamer)
     if out.shape[1] != ids.shape[1] + new_tokens:
         raise RuntimeError(f"generate returned {out.shape[1] - ids.shape[1]} new tokens, wanted {new_tokens}")
     return out[:, ids.shape[1]:].tolist()
@@ -174,6 +196,9 @@ def build_summary(show):
 def cpu_seconds():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
+
+
+COMMANDS = ("info", "threads", "matmul", "gemm", "gelu", "attention", "tinyop", "load", "run", "serve")
 
 
 class Server:
@@ -278,11 +303,30 @@ class Server:
         times, value = timed(fn, int(req.get("reps", 1)), int(req.get("warmup", 0)))
         return {"times_s": times, "check": value}
 
+    def serve(self, req):
+        """Batched generate as a serving baseline: consecutive batches, every step clocked."""
+        if self.model is None:
+            raise RuntimeError("no model loaded")
+        seqs, new_tokens = req["seqs"], int(req["new_tokens"])
+        batch = int(req.get("batch", 0)) or len(seqs)
+        ttft, tpot, tokens = [], [], []
+        start = time.perf_counter()
+        for i in range(0, len(seqs), batch):
+            clock = StepClock()
+            tokens += generate(self.model, seqs[i:i + batch], new_tokens, streamer=clock)
+            steps = clock.steps()
+            first = steps[0] - start
+            per_token = (steps[-1] - steps[0]) / (len(steps) - 1) if len(steps) > 1 else float("nan")
+            ttft += [first] * len(seqs[i:i + batch])
+            tpot += [per_token] * len(seqs[i:i + batch])
+        return {"wall_s": time.perf_counter() - start, "ttft_s": ttft, "tpot_s": tpot, "tokens": tokens,
+                "batch": batch}
+
     def handle(self, req):
         cmd = req.get("cmd")
         if cmd == "quit":
             return None
-        fn = getattr(self, cmd, None) if cmd in ("info", "threads", "matmul", "gemm", "gelu", "attention", "tinyop", "load", "run") else None
+        fn = getattr(self, cmd, None) if cmd in COMMANDS else None
         if fn is None:
             raise ValueError(f"unknown cmd {cmd!r}")
         with torch.inference_mode():

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * How much of the machine other processes used while we measured: busy CPU time of the whole
@@ -20,7 +21,20 @@ public final class CpuMonitor {
     }
 
     public CpuMonitor(List<Long> pids) {
-        this.pids = List.copyOf(pids);
+        this.pids = new CopyOnWriteArrayList<>(pids);
+    }
+
+    /**
+     * Counts another process of ours (a broker, a worker). Compare only samples taken while the same
+     * processes ran: one that starts between two samples adds its start-up CPU to ours.
+     */
+    public void watch(long pid) {
+        pids.add(pid);
+    }
+
+    /** Stops counting a process (before it exits, so that its CPU time does not vanish from ours). */
+    public void forget(long pid) {
+        pids.remove(Long.valueOf(pid));
     }
 
     public Sample sample() {

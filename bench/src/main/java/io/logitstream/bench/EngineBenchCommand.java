@@ -4,26 +4,20 @@ import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.logitstream.worker.engine.ModelArchitectures;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.layers.Activation;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,17 +35,6 @@ import picocli.CommandLine.Spec;
                     + " batch 8; greedy, fixed new tokens), achieved GFLOP/s against the measured fp32 matmul peak,"
                     + " and a profile of where the time goes. A full run takes ~15 min on 2 cores, --quick ~4 min."})
 public final class EngineBenchCommand implements Callable<Integer> {
-    static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
-
-    static {
-        MODEL_TYPES.put("gpt2-124m", "gpt2");
-        MODEL_TYPES.put("qwen2-98m", "qwen2");
-        MODEL_TYPES.put("gpt2-overhead", "gpt2");
-    }
-
-    /** Benched when --models is not given. */
-    static final List<String> DEFAULT_MODELS = List.of("gpt2-124m", "qwen2-98m");
-
     static final String OVERHEAD_MODEL = "gpt2-overhead";
     /** Wait before a workload until other processes use at most this share of the CPUs. */
     static final double QUIET_SHARE = 0.25;
@@ -68,10 +51,6 @@ public final class EngineBenchCommand implements Callable<Integer> {
             description = "Checkpoints to bench (default: those of gpt2-124m,qwen2-98m that the engine supports;"
                     + " gpt2-overhead, GPT-2's 12 layers at d=64, makes a fast smoke test).")
     List<String> models;
-
-    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-            description = "Intra-op threads for both engines (default 0: the number of CPUs); inter-op threads: 1.")
-    int threads;
 
     @Option(names = "--reps", paramLabel = "N", description = "Repetitions of every workload (default: 5/3/5/2,"
             + " --quick 2/1/2/1 for score b1 / score b32 / generate b1 / generate b8).")
@@ -97,29 +76,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
             + " not).")
     boolean profileAll;
 
-    @Option(names = "--no-reference", description = "Run only our engine (no transformers column).")
-    boolean noReference;
-
-    @Option(names = "--max-wait-quiet", defaultValue = "-1", paramLabel = "SECONDS",
-            description = "Before each workload, wait up to this long for other processes to use < 25%% of the CPUs"
-                    + " (default 20, 0 with --quick).")
-    double maxWaitQuiet;
-
-    @Option(names = "--work-dir", paramLabel = "DIR", description = "Checkpoints and scratch (default bench/work).")
-    Path workDir;
-
-    @Option(names = "--results-dir", paramLabel = "DIR", description = "Where results go (default bench/results).")
-    Path resultsDir;
-
-    @Option(names = "--venv", paramLabel = "DIR", description = "Python venv (default .venv; created when missing).")
-    Path venv;
-
-    @Option(names = "--python", defaultValue = "python3", paramLabel = "EXE",
-            description = "Python used to create the venv (default ${DEFAULT-VALUE}).")
-    String bootstrapPython;
-
-    @Option(names = "--verbose", description = "Echo the Python process's stderr.")
-    boolean verbose;
+    @Mixin
+    BenchOptions common;
 
     @Spec
     CommandSpec spec;
@@ -128,13 +86,11 @@ public final class EngineBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path root = projectRoot();
-        Path work = workDir != null ? workDir : root.resolve("bench/work");
-        Path results = resultsDir != null ? resultsDir : root.resolve("bench/results");
-        Path venvDir = venv != null ? venv : root.resolve(".venv");
+        Path root = BenchSetup.projectRoot();
+        Path work = common.workDir(root);
         boolean doProfile = profile != null ? profile : !quick;
-        double waitQuiet = maxWaitQuiet >= 0 ? maxWaitQuiet : quick ? 0 : 20;
-        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        double waitQuiet = common.waitQuiet(quick);
+        int nThreads = common.threads();
         Workloads.Reps repPlan = reps != null ? Workloads.Reps.all(reps) : quick ? Workloads.Reps.quick()
                 : Workloads.Reps.full();
         if (newTokens < 2 || topK < 0) {
@@ -144,23 +100,9 @@ public final class EngineBenchCommand implements Callable<Integer> {
         ZonedDateTime now = ZonedDateTime.now();
 
         // --- which checkpoints: the ones asked for that the engine supports
-        List<String> wanted = models != null ? models : DEFAULT_MODELS;
-        List<String> benched = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
-        for (String m : wanted) {
-            String type = MODEL_TYPES.get(m);
-            if (type == null) {
-                throw new IllegalArgumentException("unknown bench model '" + m + "' (known: " + MODEL_TYPES.keySet()
-                        + ")");
-            }
-            if (ModelArchitectures.supported().contains(type)) {
-                benched.add(m);
-            } else {
-                skipped.add(m + " (model_type " + type + " is not in ModelArchitectures yet: "
-                        + ModelArchitectures.supported() + ")");
-                log.println("skipping " + skipped.get(skipped.size() - 1));
-            }
-        }
+        BenchModels.Selection selection = BenchModels.select(models != null ? models : BenchModels.DEFAULT_MODELS, log);
+        List<String> benched = selection.benched();
+        List<String> skipped = selection.skipped();
         if (benched.isEmpty()) {
             throw new IllegalArgumentException("nothing to bench: " + skipped);
         }
@@ -169,22 +111,16 @@ public final class EngineBenchCommand implements Callable<Integer> {
         int[] ourThreads = OurEngine.configureThreads(nThreads, 1);
         log.printf("our engine: PyTorch %s through DJL %s, %d intra-op / %d inter-op threads%n",
                 Engine.getEngine("PyTorch").getVersion(), Engine.getDjlVersion(), ourThreads[0], ourThreads[1]);
-        Path python = PythonReference.ensureVenv(venvDir, bootstrapPython, log);
-        Map<String, String> env = pythonEnv(nThreads);
+        Path python = PythonReference.ensureVenv(common.venvDir(root), common.bootstrapPython, log);
+        Map<String, String> env = BenchSetup.pythonEnv(nThreads);
         List<String> toMake = new ArrayList<>(benched);
         if (doProfile && !toMake.contains(OVERHEAD_MODEL)) {
             toMake.add(OVERHEAD_MODEL);
         }
-        log.println("checkpoints (random weights) in " + work.resolve("models") + " ...");
-        List<String> makeArgs = new ArrayList<>(List.of(root.resolve("bench/python/make_models.py").toString(),
-                "--out", work.resolve("models").toString(), "--models"));
-        makeArgs.addAll(toMake);
-        for (String line : PythonReference.runScript(python, makeArgs, env, log)) {
-            log.println("  " + line);
-        }
+        BenchModels.make(python, root, work.resolve("models"), toMake, env, log);
 
         List<Workload> workloads = Workloads.create(seed, repPlan);
-        Report report = new Report(now, nThreads, quick, doProfile, seed, newTokens, topK, commandArgs());
+        Report report = new Report(now, nThreads, quick, doProfile, seed, newTokens, topK, BenchSetup.commandArgs(spec));
         report.skipped.addAll(skipped);
         report.oursThreads = ourThreads;
         report.djlVersion = Engine.getDjlVersion();
@@ -193,8 +129,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
         PythonReference hf = null;
         try {
             List<Long> pids = new ArrayList<>(List.of(ProcessHandle.current().pid()));
-            if (!noReference) {
-                hf = PythonReference.start(python, root.resolve("bench/python/hf_bench.py"), env, verbose, log);
+            if (!common.noReference) {
+                hf = PythonReference.start(python, root.resolve("bench/python/hf_bench.py"), env, common.verbose, log);
                 pids.add(hf.pid());
                 ObjectNode th = PythonReference.request("threads");
                 th.put("intra_op", nThreads);
@@ -233,20 +169,9 @@ public final class EngineBenchCommand implements Callable<Integer> {
         }
         report.wallSeconds = (System.nanoTime() - started) / 1e9;
 
-        Files.createDirectories(results);
-        String stamp = now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        String md = report.markdown();
-        String json = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.json());
-        String base = "engine-" + stamp + (quick ? "-quick" : "");
-        Files.writeString(results.resolve(base + ".md"), md);
-        Files.writeString(results.resolve(base + ".json"), json);
-        Files.writeString(results.resolve("engine-latest.md"), md);
-        Files.writeString(results.resolve("engine-latest.json"), json);
-        PrintWriter out = spec.commandLine().getOut();
-        out.println(md);
-        out.println("written: " + results.resolve(base + ".md") + " and .json (also engine-latest.*), in "
-                + String.format("%.0f s", report.wallSeconds));
-        out.flush();
+        BenchSetup.writeResults(common.resultsDir(root), "engine", now, quick, report.markdown(),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report.json()), report.wallSeconds,
+                spec.commandLine().getOut());
         return 0;
     }
 
@@ -333,8 +258,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
                 r.hfTimes.addAll(h);
             }
             r.foreignShare = CpuMonitor.foreignShare(s0, monitor.sample());
-            log.printf("    ours %.3f s, transformers %s (median)%n", Report.median(r.oursTimes),
-                    hf == null ? "-" : String.format("%.3f s", Report.median(r.hfTimes)));
+            log.printf("    ours %.3f s, transformers %s (median)%n", Fmt.median(r.oursTimes),
+                    hf == null ? "-" : String.format("%.3f s", Fmt.median(r.hfTimes)));
             return r;
         }
 
@@ -562,56 +487,9 @@ public final class EngineBenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The arguments given to this subcommand (after {@code bench engine}). */
-    private List<String> commandArgs() {
-        List<String> all = spec.commandLine().getParseResult().originalArgs();
-        int i = all.indexOf(spec.name());
-        return i >= 0 ? all.subList(i + 1, all.size()) : all;
-    }
-
     static double time(Runnable r) {
         long t0 = System.nanoTime();
         r.run();
         return (System.nanoTime() - t0) / 1e9;
     }
-
-    private static Map<String, String> pythonEnv(int threads) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("OMP_NUM_THREADS", Integer.toString(threads));
-        env.put("MKL_NUM_THREADS", Integer.toString(threads));
-        env.put("TOKENIZERS_PARALLELISM", "false");
-        env.put("HF_HUB_OFFLINE", "1");
-        env.put("TRANSFORMERS_OFFLINE", "1");
-        env.put("HF_HUB_DISABLE_TELEMETRY", "1");
-        env.put("PYTHONUNBUFFERED", "1");
-        return env;
-    }
-
-    /** The repository root: -Dlogitstream.root (the launcher sets it), else the nearest parent with bench/python. */
-    static Path projectRoot() {
-        String prop = System.getProperty("logitstream.root");
-        if (prop != null && Files.isRegularFile(Paths.get(prop, "bench/python/hf_bench.py"))) {
-            return Paths.get(prop).toAbsolutePath().normalize();
-        }
-        Path p = Paths.get("").toAbsolutePath();
-        while (p != null) {
-            if (Files.isRegularFile(p.resolve("bench/python/hf_bench.py"))) {
-                return p;
-            }
-            p = p.getParent();
-        }
-        throw new IllegalStateException("cannot find the LogitStream checkout (bench/python/hf_bench.py): run from"
-                + " inside it or set -Dlogitstream.root");
-    }
-
-    static String jvmDescription() {
-        return System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
-                + ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                        .filter(a -> a.startsWith("-Xmx")).findFirst().orElse("default heap");
-    }
-
-    static String argsString(List<String> args) {
-        return args.isEmpty() ? "" : " " + String.join(" ", args);
-    }
-
 }

@@ -1,12 +1,16 @@
 package io.logitstream.bench;
 
+import static io.logitstream.bench.Fmt.median;
+import static io.logitstream.bench.Fmt.num;
+import static io.logitstream.bench.Fmt.pct;
+import static io.logitstream.bench.Fmt.ratio;
+import static io.logitstream.bench.Fmt.sec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logitstream.worker.engine.config.ModelConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -147,14 +151,6 @@ final class Report {
 
     // ------------------------------------------------------------------------------------------
 
-    static double median(List<Double> xs) {
-        if (xs.isEmpty()) {
-            return Double.NaN;
-        }
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
-
     double machinePeak() {
         return Double.isNaN(peakHf) ? peakOurs : Double.isNaN(peakOurs) ? peakHf : Math.max(peakOurs, peakHf);
     }
@@ -205,14 +201,14 @@ final class Report {
         StringBuilder b = new StringBuilder();
         b.append("# Engine benchmark: LogitStream vs Hugging Face transformers (CPU, fp32)\n\n");
         b.append("- date: ").append(date.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(", command: `logitstream bench engine")
-                .append(EngineBenchCommand.argsString(args)).append("`").append(quick ? " (quick)" : "")
+                .append(BenchSetup.argsString(args)).append("`").append(quick ? " (quick)" : "")
                 .append(String.format(Locale.ROOT, ", wall time %.0f s%n", wallSeconds));
         b.append("- machine: ").append(Machine.cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" CPUs (").append(Machine.cpuFlags()).append("), ").append(Machine.memoryGb()).append(" GB, ")
                 .append(Machine.os()).append('\n');
         b.append(String.format(Locale.ROOT, "- other processes used %s of the CPUs during the run (this is a shared"
                 + " machine; per workload in the last column)%n", pct(foreignShare)));
-        b.append("- ours: ").append(EngineBenchCommand.jvmDescription()).append(", DJL ").append(djlVersion)
+        b.append("- ours: ").append(BenchSetup.jvmDescription()).append(", DJL ").append(djlVersion)
                 .append(", libtorch ").append(libtorchVersion).append(" (pytorch-native-cpu), threads intra-op ")
                 .append(oursThreads[0]).append(" / inter-op ").append(oursThreads[1])
                 .append(" (`-Dai.djl.pytorch.num_threads`, `-Dai.djl.pytorch.num_interop_threads`)\n");
@@ -392,25 +388,6 @@ final class Report {
         return w.batch() == 1 ? "1 x " + w.maxLength() : w.batch() + " x " + w.minLength() + ".." + w.maxLength();
     }
 
-    static String num(double x) {
-        if (Double.isNaN(x) || Double.isInfinite(x)) {
-            return "-";
-        }
-        return x >= 100 ? String.format(Locale.ROOT, "%.0f", x) : String.format(Locale.ROOT, "%.1f", x);
-    }
-
-    static String sec(double x) {
-        return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.2f", x);
-    }
-
-    static String ratio(double x) {
-        return Double.isNaN(x) || Double.isInfinite(x) ? "-" : String.format(Locale.ROOT, "**%.2f**", x);
-    }
-
-    static String pct(double x) {
-        return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * x);
-    }
-
     String gflops(double gflopsTimes1e9) {
         double g = gflopsTimes1e9 / 1e9;
         if (Double.isNaN(g) || Double.isInfinite(g)) {
@@ -439,7 +416,7 @@ final class Report {
         machine.put("os", Machine.os());
         machine.put("foreign_cpu_share", foreignShare);
         ObjectNode versions = root.putObject("versions");
-        versions.put("java", EngineBenchCommand.jvmDescription());
+        versions.put("java", BenchSetup.jvmDescription());
         versions.put("djl", djlVersion);
         versions.put("libtorch_ours", libtorchVersion);
         if (hfInfo != null) {
@@ -573,50 +550,5 @@ final class Report {
         o.put("median_s", med);
         o.put("tokens_per_s", tokens / med);
         o.put("gflops", flops / med / 1e9);
-    }
-
-    /** Host facts for the report header. */
-    static final class Machine {
-        private Machine() {
-        }
-
-        static String cpuModel() {
-            return procField("/proc/cpuinfo", "model name").orElse(System.getProperty("os.arch"));
-        }
-
-        static String cpuFlags() {
-            String flags = procField("/proc/cpuinfo", "flags").orElse("");
-            List<String> simd = new ArrayList<>();
-            for (String f : flags.split(" ")) {
-                if (f.equals("avx") || f.equals("avx2") || f.equals("fma") || f.startsWith("avx512")
-                        || f.equals("amx_tile")) {
-                    simd.add(f);
-                }
-            }
-            return simd.isEmpty() ? "no AVX" : String.join(" ", simd);
-        }
-
-        static long memoryGb() {
-            return procField("/proc/meminfo", "MemTotal").map(s -> Long.parseLong(s.replaceAll("[^0-9]", "")) / 1024 / 1024)
-                    .orElse(-1L);
-        }
-
-        static String os() {
-            return System.getProperty("os.name") + " " + System.getProperty("os.version");
-        }
-
-        private static java.util.Optional<String> procField(String file, String key) {
-            try {
-                for (String line : Files.readAllLines(Path.of(file))) {
-                    int c = line.indexOf(':');
-                    if (c > 0 && line.substring(0, c).trim().equals(key)) {
-                        return java.util.Optional.of(line.substring(c + 1).trim());
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // not Linux
-            }
-            return java.util.Optional.empty();
-        }
     }
 }

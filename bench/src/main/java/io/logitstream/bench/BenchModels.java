@@ -1,0 +1,70 @@
+package io.logitstream.bench;
+
+import io.logitstream.worker.engine.ModelArchitectures;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bench checkpoints (random weights, made by {@code bench/python/make_models.py}): which ones
+ * a run can bench, and making them.
+ */
+public final class BenchModels {
+    /** Bench checkpoint name -> its model_type. */
+    public static final Map<String, String> MODEL_TYPES = new LinkedHashMap<>();
+
+    static {
+        MODEL_TYPES.put("gpt2-124m", "gpt2");
+        MODEL_TYPES.put("qwen2-98m", "qwen2");
+        MODEL_TYPES.put("gpt2-overhead", "gpt2");
+    }
+
+    /** Benched when --models is not given. */
+    public static final List<String> DEFAULT_MODELS = List.of("gpt2-124m", "qwen2-98m");
+
+    /** The checkpoints asked for that the engine supports, and why the others are skipped. */
+    public record Selection(List<String> benched, List<String> skipped) {
+    }
+
+    private BenchModels() {
+    }
+
+    public static Selection select(List<String> wanted, PrintStream log) {
+        List<String> benched = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        for (String m : wanted) {
+            String type = MODEL_TYPES.get(m);
+            if (type == null) {
+                throw new IllegalArgumentException("unknown bench model '" + m + "' (known: " + MODEL_TYPES.keySet()
+                        + ")");
+            }
+            if (ModelArchitectures.supported().contains(type)) {
+                benched.add(m);
+            } else {
+                skipped.add(m + " (model_type " + type + " is not in ModelArchitectures yet: "
+                        + ModelArchitectures.supported() + ")");
+                log.println("skipping " + skipped.get(skipped.size() - 1));
+            }
+        }
+        return new Selection(benched, skipped);
+    }
+
+    /** Creates the checkpoints under {@code modelsDir} (kept between runs; ~10 s each when missing). */
+    public static void make(Path python, Path root, Path modelsDir, List<String> names, Map<String, String> env,
+            PrintStream log) throws IOException, InterruptedException {
+        if (names.isEmpty()) {
+            return;
+        }
+        log.println("checkpoints (random weights) in " + modelsDir + " ...");
+        List<String> args = new ArrayList<>(List.of(root.resolve("bench/python/make_models.py").toString(),
+                "--out", modelsDir.toString(), "--models"));
+        args.addAll(names);
+        for (String line : PythonReference.runScript(python, args, env, log)) {
+            log.println("  " + line);
+        }
+    }
+}
