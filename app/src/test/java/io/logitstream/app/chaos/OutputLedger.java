@@ -51,7 +51,7 @@ final class OutputLedger implements AutoCloseable {
         this.chunkDeserializer = new AvroDeserializer<>(TokenChunk.class, registry);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(resultsTopic, tokensTopic)) {
-            consumer.partitionsFor(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            partitions.addAll(TopicPartitions.of(consumer, topic, Duration.ofSeconds(30)));
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);

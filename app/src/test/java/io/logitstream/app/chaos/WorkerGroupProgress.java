@@ -50,8 +50,7 @@ final class WorkerGroupProgress {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(requestTopic).stream()
-                    .map(info -> new TopicPartition(requestTopic, info.partition())).toList();
+            List<TopicPartition> partitions = TopicPartitions.of(consumer, requestTopic, timeout);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             while (!pending.isEmpty()) {
