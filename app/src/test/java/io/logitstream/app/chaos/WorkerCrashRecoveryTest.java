@@ -96,13 +96,17 @@ class WorkerCrashRecoveryTest {
             }
         }
         long deadline = sentAt + RESULTS_DEADLINE.toNanos();
+        // Once the group has committed past every request no further result can come: the point
+        // to stop waiting, whether every result is in or some are lost.
+        WorkerGroupProgress progress = WorkerGroupProgress.of(kafka.admin(), kafka.bootstrapServers(),
+                groupId(launch), topics.requestsFor(MODEL), ids(load), STEP_TIMEOUT);
 
         List<Integer> resultsAtKill = new ArrayList<>();
         List<Integer> streamsAtKill = new ArrayList<>();
         List<Long> restartedAt = new ArrayList<>();
         for (double fraction : KILL_AT) {
             int threshold = (int) Math.ceil(fraction * REQUESTS);
-            awaitResults(ledger, worker, threshold, deadline);
+            awaitResults(ledger, worker, threshold, deadline, progress);
             streamsAtKill.add(awaitGenerationsInFlight(ledger, REQUESTS));
             worker.killHard();
             // Everything the dead incarnation committed is read now, so the first result read after
@@ -112,12 +116,10 @@ class WorkerCrashRecoveryTest {
             restartedAt.add(System.nanoTime());
             worker = startIncarnation(launch);
         }
-        awaitResults(ledger, worker, REQUESTS, deadline);
+        awaitResults(ledger, worker, REQUESTS, deadline, progress);
         double allResultsSeconds = (System.nanoTime() - sentAt) / 1e9;
 
         // No late duplicate can come once the group has committed past every request.
-        WorkerGroupProgress progress = WorkerGroupProgress.of(kafka.admin(), kafka.bootstrapServers(),
-                groupId(launch), topics.requestsFor(MODEL), ids(load), STEP_TIMEOUT);
         boolean quiet = waitFor("the worker group to commit past every request", progress::allCommitted, worker);
         ledger.drainToCommittedEnd(STEP_TIMEOUT);
         Set<String> generateIds = load.stream().filter(r -> r.getTask() == Task.GENERATE)
@@ -195,13 +197,25 @@ class WorkerCrashRecoveryTest {
         return worker;
     }
 
-    /** Polls results until {@code count} requests have one; fails early if the worker died. */
-    private static void awaitResults(OutputLedger ledger, WorkerProcess worker, int count, long deadlineNanos) {
+    /**
+     * Polls results until {@code count} requests have one, or until the group has committed past
+     * every request (then the missing ones are lost, and verify() names them). Fails early if the
+     * worker died.
+     */
+    private static void awaitResults(OutputLedger ledger, WorkerProcess worker, int count, long deadlineNanos,
+            WorkerGroupProgress progress) {
+        long nextProgressCheck = System.nanoTime();
         while (ledger.requestsWithResults() < count) {
             assertThat(worker.isAlive()).as("worker alive while waiting for %d results (have %d); log %s:%n%s",
                     count, ledger.requestsWithResults(), worker.logFile(), worker.logTail()).isTrue();
             assertThat(System.nanoTime()).as("%d of %d results within %s", ledger.requestsWithResults(), count,
                     RESULTS_DEADLINE).isLessThan(deadlineNanos);
+            if (System.nanoTime() >= nextProgressCheck) { // an admin round trip: once a second is enough
+                if (progress.allCommitted()) {
+                    return;
+                }
+                nextProgressCheck = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            }
             ledger.poll(Duration.ofMillis(100));
         }
     }
