@@ -190,6 +190,11 @@ final class PollLoop implements ConsumerRebalanceListener {
     }
 
     private TransactionalPublisher.Outcome publish() {
+        if (publisher.pending() > 0) {
+            // A committed result promises its token chunks: they were sent before it, make them durable
+            // first, so a crash right after the commit cannot leave a committed result with a broken stream.
+            tokenProducer.flush();
+        }
         TransactionalPublisher.Outcome outcome = publisher.publish(this::commitOffsets, consumer.groupMetadata());
         if (outcome == TransactionalPublisher.Outcome.COMMITTED) {
             publishBackoffMs = 100;
