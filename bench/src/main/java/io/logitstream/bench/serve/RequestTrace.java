@@ -1,7 +1,7 @@
 package io.logitstream.bench.serve;
 
-import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.ResultStatus;
+import io.logitstream.schema.ScoringResult;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

@@ -1,11 +1,11 @@
 package io.logitstream.worker.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import io.logitstream.worker.engine.batch.SlotBatch;
 import io.logitstream.worker.engine.batch.SlotKvCache;
 import io.logitstream.worker.engine.batch.StepLayout;

@@ -42,6 +42,7 @@ public final class ServingScheduler implements RequestExecutor {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final Thread thread;
     private long answered;
+    private long answeredAtLastStats;
 
     /** One submitted request; also its ticket. */
     private final class Submission implements Ticket {
@@ -109,8 +110,9 @@ public final class ServingScheduler implements RequestExecutor {
                         deliver(s, f.failure() == null ? p.complete() : p.failed(f.failure()));
                     }
                 }
-                if (System.nanoTime() - lastStats > STATS_EVERY_NANOS && answered > 0) {
+                if (System.nanoTime() - lastStats > STATS_EVERY_NANOS && answered != answeredAtLastStats) {
                     lastStats = System.nanoTime();
+                    answeredAtLastStats = answered;
                     log.info("Serving {}: {} running, {} waiting, {} answered; {}", router.modelName(),
                             batcher.runningCount(), batcher.waitingCount(), answered, batcher.stats());
                 }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * running batch, and turns every request-level failure into an error result, so one bad request
  * never fails the others.
  */
-public final class TaskRouter implements RequestHandler {
+public final class TaskRouter {
 
     private static final Logger log = LoggerFactory.getLogger(TaskRouter.class);
     /** Largest full-vocabulary TEACHER payload: stays under Kafka's default 1 MiB message size. */
@@ -62,7 +62,7 @@ public final class TaskRouter implements RequestHandler {
         tasks.put(Task.GENERATE, new GenerateTask(model, workerId));
     }
 
-    @Override
+    /** Name of the served model, as requests address it. */
     public String modelName() {
         return model.name();
     }
@@ -93,7 +93,6 @@ public final class TaskRouter implements RequestHandler {
      * Serves a batch synchronously: every request joins one running batch (the same continuous
      * batcher the serving scheduler uses), results in input order.
      */
-    @Override
     public List<ScoringResult> handle(List<WorkItem> batch, TokenSink tokens) {
         ScoringResult[] out = new ScoringResult[batch.size()];
         Map<BatchWork, Integer> index = new IdentityHashMap<>();

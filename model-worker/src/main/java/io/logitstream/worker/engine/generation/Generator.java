@@ -1,19 +1,12 @@
 package io.logitstream.worker.engine.generation;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.logitstream.worker.engine.CausalLanguageModel;
 import io.logitstream.worker.engine.ContextLengthExceededException;
 import io.logitstream.worker.engine.ForwardInput;
 import io.logitstream.worker.engine.ForwardOutput;
 import io.logitstream.worker.engine.KvCache;
 import io.logitstream.worker.engine.LoadedModel;
-import io.logitstream.worker.engine.tensor.Torch;
-import io.logitstream.worker.engine.tokenizer.StreamingDetokenizer;
-import io.logitstream.worker.engine.tokenizer.TokenizerException;
-import java.util.Arrays;
 import java.util.Set;
 
 /**

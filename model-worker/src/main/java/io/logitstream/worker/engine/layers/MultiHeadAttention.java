@@ -1,10 +1,10 @@
 package io.logitstream.worker.engine.layers;
 
-import io.logitstream.worker.engine.tensor.Scalars;
-import io.logitstream.worker.engine.tensor.Torch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.logitstream.worker.engine.tensor.Scalars;
+import io.logitstream.worker.engine.tensor.Torch;
 
 /**
  * Causal self-attention with a KV cache, shared by all architectures: one fused q/k/v GEMM,
