@@ -1,13 +1,11 @@
 package io.logitstream.worker.serving;
 
-import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.worker.engine.batch.BatchBudgets;
 import io.logitstream.worker.engine.batch.BatchWork;
 import io.logitstream.worker.engine.batch.ContinuousBatcher;
 import io.logitstream.worker.task.PlannedRequest;
 import io.logitstream.worker.task.RequestExecutor;
-import io.logitstream.worker.task.TaskException;
 import io.logitstream.worker.task.TaskRouter;
 import io.logitstream.worker.task.TokenSink;
 import io.logitstream.worker.task.WorkItem;
@@ -140,16 +138,11 @@ public final class ServingScheduler implements RequestExecutor {
             if (!s.done.get()) {
                 PlannedRequest p = router.plan(s.item, s.tokens);
                 s.planned = p;
-                if (p.rejected() != null) {
-                    deliver(s, p.rejected());
+                ScoringResult answered = p.rejected() != null ? p.rejected() : p.enqueue(batcher);
+                if (answered != null) {
+                    deliver(s, answered);
                 } else {
                     active.put(p.work(), s);
-                    try {
-                        batcher.add(p.work());
-                    } catch (IllegalArgumentException e) { // more sequences than the running batch holds
-                        active.remove(p.work());
-                        deliver(s, p.failed(new TaskException(ErrorCodes.UNSUPPORTED, e.getMessage())));
-                    }
                 }
             }
             s = inbox.poll();

@@ -1,7 +1,9 @@
 package io.logitstream.worker.task;
 
+import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.worker.engine.batch.BatchWork;
+import io.logitstream.worker.engine.batch.ContinuousBatcher;
 import java.util.Map;
 
 /**
@@ -56,6 +58,19 @@ public final class PlannedRequest {
     /** The error result of a request that was answered at planning, else null. */
     public ScoringResult rejected() {
         return rejected;
+    }
+
+    /**
+     * Queues the work in {@code batcher}; returns null, or the UNSUPPORTED result when the work has
+     * more sequences than the running batch holds (num_beams over max-running-sequences).
+     */
+    public ScoringResult enqueue(ContinuousBatcher batcher) {
+        try {
+            batcher.add(task.work());
+            return null;
+        } catch (IllegalArgumentException e) {
+            return failed(new TaskException(ErrorCodes.UNSUPPORTED, e.getMessage()));
+        }
     }
 
     /** Marks when the request entered the running batch (its queue time ends here). */

@@ -101,11 +101,11 @@ public final class TaskRouter {
             for (int i = 0; i < batch.size(); i++) {
                 PlannedRequest p = plan(batch.get(i), tokens);
                 planned.add(p);
-                if (p.rejected() != null) {
-                    out[i] = p.rejected();
+                ScoringResult answered = p.rejected() != null ? p.rejected() : p.enqueue(batcher);
+                if (answered != null) {
+                    out[i] = answered;
                 } else {
                     index.put(p.work(), i);
-                    batcher.add(p.work());
                 }
             }
             while (batcher.hasWork()) {

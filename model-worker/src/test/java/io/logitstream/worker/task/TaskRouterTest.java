@@ -213,7 +213,13 @@ class TaskRouterTest {
         assertThat(tooMany.getError().getCode()).isEqualTo(ErrorCodes.CONTEXT_LENGTH_EXCEEDED);
         assertThat(tooMany.getError().getMessage()).contains("at most 6 new tokens");
         assertThat(run(request(Task.GENERATE).setText("Hi")
-                .setGeneration(GenerationParams.newBuilder().setNumBeams(4).build())).getError().getCode())
+                .setGeneration(GenerationParams.newBuilder().setNumBeams(4).setDoSample(true).build())).getError()
+                .getCode()).isEqualTo(ErrorCodes.UNSUPPORTED);
+        assertThat(run(request(Task.GENERATE).setText("Hi")
+                .setGeneration(GenerationParams.newBuilder().setNumBeams(2).setNumReturnSequences(3).build()))
+                .getError().getMessage()).contains("num_return_sequences");
+        assertThat(run(request(Task.GENERATE).setText("Hi")
+                .setGeneration(GenerationParams.newBuilder().setNumBeams(100).build())).getError().getCode())
                 .isEqualTo(ErrorCodes.UNSUPPORTED);
         ScoringResult wrongModel = run(request(Task.SCORE).setModel("other").setText("Hello world"));
         assertThat(wrongModel.getError().getCode()).isEqualTo(ErrorCodes.UNKNOWN_MODEL);
