@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.logitstream.worker.engine.layers.ScaledDotProduct;
 import io.logitstream.worker.engine.tensor.Scalars;
 import io.logitstream.worker.engine.tensor.Torch;
 import java.util.ArrayList;
@@ -98,36 +99,20 @@ public final class SlotBatch {
         for (int g = 0; g < groups.size(); g++) {
             StepLayout.Group group = groups.get(g);
             NDArray mask = sliding ? slidingMasks.get(g) : fullMasks.get(g);
-            parts.add(attendGroup(layer, group, groupLengths[g], q, mask, heads, kvHeads, d, scope));
+            parts.add(attendGroup(layer, group, groupLengths[g], q, mask, heads, d, scope));
         }
         NDArray merged = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
         return merged.reshape(1, n, (long) heads * d);
     }
 
     private NDArray attendGroup(int layer, StepLayout.Group group, int keys, NDArray q, NDArray mask, int heads,
-            int kvHeads, int d, NDManager scope) {
+            int d, NDManager scope) {
         int r = group.slots();
         int t = group.tokens();
-        int groupsPerKv = heads / kvHeads;
         NDArray groupQ = Torch.narrow(q, 2, group.offset(), group.offset() + (long) r * t, scope)
                 .reshape(heads, r, t, d).transpose(1, 0, 2, 3);
         NDArray[] kv = cache.view(layer, group.firstSlot(), r, keys, scope);
-        NDArray kT = kv[0].transpose(0, 1, 3, 2);
-        NDArray scores = groupsPerKv == 1 ? groupQ.matMul(kT)
-                : groupQ.reshape(r, kvHeads, (long) groupsPerKv * t, d).matMul(kT).reshape(r, heads, t, keys);
-        if (mask != null) {
-            Torch.addInPlace(scores, mask);
-        }
-        NDArray probs = Torch.softmax(scores, -1);
-        if (probs.getDataType() != scores.getDataType()) {
-            NDArray cast = probs.toType(scores.getDataType(), false);
-            probs.close();
-            probs = cast;
-        }
-        scores.close();
-        NDArray attended = groupsPerKv == 1 ? probs.matMul(kv[1])
-                : probs.reshape(r, kvHeads, (long) groupsPerKv * t, keys).matMul(kv[1]).reshape(r, heads, t, d);
-        probs.close();
+        NDArray attended = ScaledDotProduct.attend(groupQ, kv[0], kv[1], mask);
         // [r, heads, t, d] -> token-major [r * t, heads * d]
         return attended.transpose(0, 2, 1, 3).reshape((long) r * t, (long) heads * d);
     }

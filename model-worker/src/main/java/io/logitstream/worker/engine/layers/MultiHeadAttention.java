@@ -101,30 +101,7 @@ public final class MultiHeadAttention {
             k = kv[0];
             v = kv[1];
         }
-        long keys = k.getShape().get(2);
-        NDArray kT = k.transpose(0, 1, 3, 2);
-        NDArray scores;
-        int groups = h / kvh;
-        if (groups == 1) {
-            scores = q.matMul(kT);
-        } else {
-            scores = q.reshape(b, kvh, groups * t, headDim).matMul(kT).reshape(b, h, t, keys);
-        }
-        NDArray mask = ctx.mask(sliding);
-        if (mask != null) {
-            Torch.addInPlace(scores, mask);
-        }
-        // softmax in fp32 whatever the compute type, then back (transformers' eager attention)
-        NDArray probs = Torch.softmax(scores, -1);
-        if (probs.getDataType() != scores.getDataType()) {
-            NDArray cast = probs.toType(scores.getDataType(), false);
-            probs.close();
-            probs = cast;
-        }
-        scores.close();
-        NDArray attended = groups == 1 ? probs.matMul(v)
-                : probs.reshape(b, kvh, groups * t, keys).matMul(v).reshape(b, h, t, headDim);
-        probs.close();
+        NDArray attended = ScaledDotProduct.attend(q, k, v, ctx.mask(sliding));
         NDArray merged = attended.transpose(0, 2, 1, 3).reshape(b, t, (long) h * headDim);
         return out.forward(merged);
     }
