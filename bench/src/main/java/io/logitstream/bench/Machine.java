@@ -1,5 +1,7 @@
 package io.logitstream.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +28,28 @@ public final class Machine {
             }
         }
         return simd.isEmpty() ? "no AVX" : String.join(" ", simd);
+    }
+
+    /**
+     * The "machine" and "versions" objects every results file carries: where the numbers were
+     * measured and with what.
+     */
+    public static void describe(ObjectNode root, double foreignShare, String djlVersion, String libtorchVersion,
+            JsonNode transformersSide) {
+        ObjectNode machine = root.putObject("machine");
+        machine.put("cpu", cpuModel());
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("cpu_flags", cpuFlags());
+        machine.put("memory_gb", memoryGb());
+        machine.put("os", os());
+        machine.put("foreign_cpu_share", foreignShare);
+        ObjectNode versions = root.putObject("versions");
+        versions.put("java", BenchSetup.jvmDescription());
+        versions.put("djl", djlVersion);
+        versions.put("libtorch_ours", libtorchVersion);
+        if (transformersSide != null) {
+            versions.set("transformers_side", transformersSide);
+        }
     }
 
     public static long memoryGb() {

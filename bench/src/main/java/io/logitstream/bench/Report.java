@@ -408,20 +408,7 @@ final class Report {
         root.put("new_tokens", newTokens);
         root.put("top_k", topK);
         root.put("wall_s", wallSeconds);
-        ObjectNode machine = root.putObject("machine");
-        machine.put("cpu", Machine.cpuModel());
-        machine.put("cpus", Runtime.getRuntime().availableProcessors());
-        machine.put("cpu_flags", Machine.cpuFlags());
-        machine.put("memory_gb", Machine.memoryGb());
-        machine.put("os", Machine.os());
-        machine.put("foreign_cpu_share", foreignShare);
-        ObjectNode versions = root.putObject("versions");
-        versions.put("java", BenchSetup.jvmDescription());
-        versions.put("djl", djlVersion);
-        versions.put("libtorch_ours", libtorchVersion);
-        if (hfInfo != null) {
-            versions.set("transformers_side", hfInfo);
-        }
+        Machine.describe(root, foreignShare, djlVersion, libtorchVersion, hfInfo);
         ObjectNode th = root.putObject("threads");
         th.put("requested_intra_op", threads);
         th.put("ours_intra_op", oursThreads[0]);

@@ -155,19 +155,7 @@ final class ServeReport {
         root.put("wall_s", wallSeconds);
         root.put("stack", stack);
         root.put("executor", executor);
-        ObjectNode machine = root.putObject("machine");
-        machine.put("cpu", Machine.cpuModel());
-        machine.put("cpus", Runtime.getRuntime().availableProcessors());
-        machine.put("memory_gb", Machine.memoryGb());
-        machine.put("os", Machine.os());
-        machine.put("foreign_cpu_share", foreignShare);
-        ObjectNode versions = root.putObject("versions");
-        versions.put("java", BenchSetup.jvmDescription());
-        versions.put("djl", djlVersion);
-        versions.put("libtorch_ours", libtorchVersion);
-        if (hfInfo != null) {
-            versions.set("transformers_side", hfInfo);
-        }
+        Machine.describe(root, foreignShare, djlVersion, libtorchVersion, hfInfo);
         root.set("skipped", JSON.valueToTree(skipped));
         ArrayNode ms = root.putArray("models");
         for (ServeResults m : models) {
