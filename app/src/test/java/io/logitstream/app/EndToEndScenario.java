@@ -214,7 +214,7 @@ abstract class EndToEndScenario {
                 serializer.serialize(topics.prompts(), request))).get();
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -222,7 +222,7 @@ abstract class EndToEndScenario {
     }
 
     /** Reads a topic from the beginning until {@code done} holds or the timeout passes. */
-    private static <T extends org.apache.avro.specific.SpecificRecord> List<T> readUntil(String bootstrap,
+    static <T extends org.apache.avro.specific.SpecificRecord> List<T> readUntil(String bootstrap,
             String registryUrl, String topic, Class<T> type, String isolation, Predicate<List<T>> done) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
