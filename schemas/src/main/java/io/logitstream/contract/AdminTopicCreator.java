@@ -1,13 +1,18 @@
 package io.logitstream.contract;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +45,12 @@ public final class AdminTopicCreator implements TopicCreator, AutoCloseable {
             admin.createTopics(List.of(newTopic)).all().get(30, TimeUnit.SECONDS);
             log.info("Created topic {} ({} partitions)", topic, partitions);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvalidTopicException invalid) {
+                // The name itself is refused (e.g. it differs from an existing topic only by '.' versus '_'):
+                // asking again will not help, so say it is the name's fault.
+                throw new IllegalArgumentException("Kafka refuses the topic name " + topic + ": "
+                        + invalid.getMessage(), e);
+            }
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("Cannot create topic " + topic + ": " + e.getCause(), e);
             }
@@ -50,6 +61,23 @@ public final class AdminTopicCreator implements TopicCreator, AutoCloseable {
             throw new IllegalStateException("Timed out creating topic " + topic + ": is the broker reachable?", e);
         }
         known.add(topic);
+    }
+
+    /** The topic's {@code max.message.bytes}; empty when the broker cannot tell (the caller keeps its default). */
+    public OptionalInt maxMessageBytes(String topic) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            ConfigEntry entry = config == null ? null : config.get("max.message.bytes");
+            return entry == null || entry.value() == null ? OptionalInt.empty()
+                    : OptionalInt.of(Integer.parseInt(entry.value()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.warn("Cannot read max.message.bytes of {} ({}); assuming Kafka's default", topic, e.toString());
+            return OptionalInt.empty();
+        }
     }
 
     @Override

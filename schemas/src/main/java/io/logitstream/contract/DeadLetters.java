@@ -9,7 +9,9 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Builds dead letters that keep everything needed to inspect, fix and replay a record: its bytes,
- * headers and coordinates, where it failed and why.
+ * headers and coordinates, where it failed and why. A dead letter always fits one Kafka record
+ * ({@link DeadLetterFit}): for a record near the size limit it keeps a prefix of the value, with
+ * the value's length and SHA-256, and says so in {@code truncated_fields}.
  */
 public final class DeadLetters {
 
@@ -24,8 +26,15 @@ public final class DeadLetters {
     public record Failure(String stage, String errorCode, String message, String requestId, String application) {
     }
 
+    /** A dead letter that fits Kafka's default {@code max.request.size} (1 MiB). */
     public static DeadLetter of(Source source, byte[] key, byte[] value, Headers headers, Failure failure) {
-        return DeadLetter.newBuilder()
+        return of(source, key, value, headers, failure, DeadLetterFit.DEFAULT_MAX_RECORD_BYTES);
+    }
+
+    /** A dead letter whose Kafka record (keyed by its {@code key}) stays within {@code maxRecordBytes}. */
+    public static DeadLetter of(Source source, byte[] key, byte[] value, Headers headers, Failure failure,
+            int maxRecordBytes) {
+        return DeadLetterFit.fit(DeadLetter.newBuilder()
                 .setSourceTopic(source.topic())
                 .setSourcePartition(source.partition())
                 .setSourceOffset(source.offset())
@@ -39,7 +48,7 @@ public final class DeadLetters {
                 .setRequestId(failure.requestId())
                 .setFailedAtMs(System.currentTimeMillis())
                 .setApplication(failure.application())
-                .build();
+                .build(), maxRecordBytes);
     }
 
     private static Map<String, ByteBuffer> headersOf(Headers headers) {

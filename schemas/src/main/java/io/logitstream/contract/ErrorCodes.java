@@ -13,6 +13,12 @@ public final class ErrorCodes {
     public static final String INVALID_REQUEST = "INVALID_REQUEST";
 
     // Error results: the request is valid but cannot be served.
+    /**
+     * The request_id was already seen within the dedupe retention: this copy is not served. The message
+     * names the request_id and when it was first seen; the original's own result (or dead letter) answers
+     * it. A reader that already holds a result for the request_id ignores this one.
+     */
+    public static final String DUPLICATE = "DUPLICATE";
     /** No worker pool serves the requested model. */
     public static final String UNKNOWN_MODEL = "UNKNOWN_MODEL";
     /** The prompt (plus the requested new tokens) does not fit the model's context window. */

@@ -1,7 +1,7 @@
 package io.logitstream.contract;
 
 import java.util.Map;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /**
  * Topic names of the data flow. Every name is configurable; these are the defaults. Requests for
@@ -15,10 +15,6 @@ public record Topics(String prompts, String requestsPrefix, String results, Stri
     public static final String RESULTS_KEY = "logitstream.topic.results";
     public static final String TOKENS_KEY = "logitstream.topic.tokens";
     public static final String DLQ_KEY = "logitstream.topic.dlq";
-
-    private static final Pattern ILLEGAL_TOPIC_CHARS = Pattern.compile("[^a-zA-Z0-9._-]");
-    /** Kafka's limit on topic name length. */
-    private static final int MAX_TOPIC_LENGTH = 249;
 
     public static Topics defaults() {
         return new Topics("llm.prompts", "llm.requests.", "llm.results", "llm.tokens", "llm.dlq");
@@ -36,16 +32,22 @@ public record Topics(String prompts, String requestsPrefix, String results, Stri
     }
 
     /**
-     * The request topic of a model. Characters Kafka does not allow in topic names (such as the
-     * slash of {@code org/model}) become underscores, so {@code Qwen/Qwen2-0.5B} maps to
-     * {@code llm.requests.Qwen_Qwen2-0.5B}.
+     * The request topic of a model, one per model name ({@link ModelTopicNames}): {@code /} becomes
+     * {@code _} and {@code _} becomes {@code __}, so {@code Qwen/Qwen2-0.5B} maps to
+     * {@code llm.requests.Qwen_Qwen2-0.5B} and {@code a/b}, {@code a_b} to different topics.
+     *
+     * @throws IllegalArgumentException when the name cannot name a topic (see {@link #modelNameProblem})
      */
     public String requestsFor(String model) {
-        String topic = requestsPrefix + ILLEGAL_TOPIC_CHARS.matcher(model).replaceAll("_");
-        if (topic.length() > MAX_TOPIC_LENGTH) {
-            throw new IllegalArgumentException("Model name too long for a topic name: " + model);
-        }
-        return topic;
+        modelNameProblem(model).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
+        return requestsPrefix + ModelTopicNames.suffix(model);
+    }
+
+    /** Why {@code model} cannot have a request topic (bad characters, too long); empty when it can. */
+    public Optional<String> modelNameProblem(String model) {
+        return ModelTopicNames.problem(requestsPrefix, model);
     }
 
     private static String value(Map<String, ?> config, String key, String fallback) {

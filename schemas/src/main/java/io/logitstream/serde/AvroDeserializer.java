@@ -5,6 +5,7 @@ import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.registry.SchemaRegistryException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroTypeException;
@@ -13,18 +14,24 @@ import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads Confluent wire-format values into Avro specific records, resolving the writer's schema
  * (looked up by id) against this build's reader schema, so that producers on an older or newer
- * compatible schema are read correctly. Failures are {@link RecordDecodeException}s that say why.
+ * compatible schema are read correctly. Failures are {@link RecordDecodeException}s that say why;
+ * only {@link DecodeError#REGISTRY_UNAVAILABLE} is transient. No value, whatever its bytes, makes it
+ * allocate more than the value's size or recurse without bound ({@link AvroPayloadGuard}).
  */
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
     private final Schema readerSchema;
-    private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
+    private final Map<Integer, Reader<T>> readersByWriterId = new ConcurrentHashMap<>();
     private SchemaRegistryClient registry;
+
+    private record Reader<T>(Schema writer, SpecificDatumReader<T> reader) {
+    }
 
     public AvroDeserializer(Class<T> type) {
         this(type, null);
@@ -42,58 +49,80 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         }
     }
 
+    /** Decodes leniently: strings that are not UTF-8 come back with replacement characters. */
     @Override
     public T deserialize(String topic, byte[] data) {
+        DecodedRecord<T> decoded = decode(topic, data);
+        return decoded == null ? null : decoded.value();
+    }
+
+    @Override
+    public T deserialize(String topic, Headers headers, byte[] data) {
+        return deserialize(topic, data);
+    }
+
+    /** Decodes and reports which strings were not UTF-8; null for a null value (a tombstone). */
+    public DecodedRecord<T> decode(String topic, byte[] data) {
         if (data == null) {
             return null;
         }
         ByteBuffer buffer = ByteBuffer.wrap(data);
         int writerId = WireFormat.readSchemaId(buffer);
-        SpecificDatumReader<T> reader = readerFor(writerId);
+        Reader<T> reader = readerFor(writerId);
+        String where = "Value on " + topic + " (schema id " + writerId + ")";
+        List<String> malformed = AvroPayloadGuard.check(reader.writer(), data, buffer.position(), buffer.remaining(),
+                where);
         BinaryDecoder decoder = DecoderFactory.get()
                 .binaryDecoder(data, buffer.position(), buffer.remaining(), null);
         try {
-            T record = reader.read(null, decoder);
+            T record = reader.reader().read(null, decoder);
             if (!decoder.isEnd()) {
-                throw new RecordDecodeException(DecodeError.CORRUPT_PAYLOAD, "Value on " + topic
-                        + " has trailing bytes after the " + readerSchema.getName() + " record (schema id "
-                        + writerId + ")");
+                throw new RecordDecodeException(DecodeError.CORRUPT_PAYLOAD, where + " has trailing bytes after the "
+                        + readerSchema.getName() + " record");
             }
-            return record;
+            return new DecodedRecord<>(record, malformed);
         } catch (AvroTypeException e) {
-            throw new RecordDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "Value on " + topic
-                    + " (schema id " + writerId + ") cannot be read as " + readerSchema.getFullName() + ": "
-                    + e.getMessage(), e);
+            throw new RecordDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, where + " cannot be read as "
+                    + readerSchema.getFullName() + ": " + e.getMessage(), e);
+        } catch (RecordDecodeException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof RecordDecodeException decodeError) {
-                throw decodeError;
-            }
-            throw new RecordDecodeException(DecodeError.CORRUPT_PAYLOAD, "Value on " + topic + " (schema id "
-                    + writerId + ") is not valid Avro for its schema: " + e, e);
+            throw new RecordDecodeException(DecodeError.CORRUPT_PAYLOAD, where + " is not valid Avro for its schema: "
+                    + e, e);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // The guard should make these impossible; if a value still provokes one, it is that value's fault.
+            throw new RecordDecodeException(DecodeError.LIMIT_EXCEEDED, where + " exhausted the reader (" + e
+                    + ")", e);
         }
     }
 
-    private SpecificDatumReader<T> readerFor(int writerId) {
-        SpecificDatumReader<T> cached = readersByWriterId.get(writerId);
+    private Reader<T> readerFor(int writerId) {
+        Reader<T> cached = readersByWriterId.get(writerId);
         if (cached != null) {
             return cached;
         }
         if (registry == null) {
             throw new IllegalStateException("AvroDeserializer has no schema registry: call configure() first");
         }
-        Schema writerSchema;
-        try {
-            writerSchema = registry.schemaById(writerId);
-        } catch (SchemaRegistryException e) {
-            DecodeError error = e.isNotFound() ? DecodeError.UNKNOWN_SCHEMA_ID : DecodeError.REGISTRY_UNAVAILABLE;
-            throw new RecordDecodeException(error, e.getMessage(), e);
-        }
+        Schema writerSchema = writerSchema(writerId);
         if (!AvroSchemas.sameRecordName(writerSchema, readerSchema)) {
             throw new RecordDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "Schema id " + writerId + " is "
                     + writerSchema.getFullName() + ", but a " + readerSchema.getFullName() + " was expected here");
         }
-        SpecificDatumReader<T> reader = new SpecificDatumReader<>(writerSchema, readerSchema);
+        Reader<T> reader = new Reader<>(writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema));
         readersByWriterId.put(writerId, reader);
         return reader;
+    }
+
+    private Schema writerSchema(int writerId) {
+        try {
+            return registry.schemaById(writerId);
+        } catch (SchemaRegistryException e) {
+            throw new RecordDecodeException(RegistryFailures.classify(e), e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // The registry answered, with a schema text this reader cannot parse: the id's fault, not the registry's.
+            throw new RecordDecodeException(DecodeError.UNSUPPORTED_SCHEMA, "Schema id " + writerId
+                    + " does not parse as an Avro schema: " + e.getMessage(), e);
+        }
     }
 }

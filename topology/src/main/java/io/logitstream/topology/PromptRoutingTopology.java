@@ -1,5 +1,7 @@
 package io.logitstream.topology;
 
+import io.logitstream.contract.DeadLetterFit;
+import io.logitstream.contract.TopicCreator;
 import io.logitstream.contract.Topics;
 import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.schema.DeadLetter;
@@ -7,15 +9,17 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.serde.AvroDeserializer;
 import io.logitstream.serde.AvroSerdes;
-import io.logitstream.topology.route.DedupeProcessor;
+import io.logitstream.topology.route.DecodeRetry;
 import io.logitstream.topology.route.InspectProcessor;
 import io.logitstream.topology.route.Inspection;
+import io.logitstream.topology.route.ModelRoutes;
 import io.logitstream.topology.route.RequestTopics;
-import io.logitstream.contract.TopicCreator;
 import io.logitstream.topology.validate.RequestValidator;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -30,9 +34,10 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The routing topology:
  * <pre>
- * llm.prompts (bytes) -> decode + validate -+-> rejected   -> llm.dlq      (DeadLetter, original bytes)
- *                                           +-> unservable -> llm.results  (ScoringResult, status ERROR)
- *                                           +-> accepted   -> dedupe(request_id) -> llm.requests.&lt;model&gt;
+ * llm.prompts (bytes) -> decode -> dedupe(request_id) -> validate -> route
+ *      undecodable, invalid                -> llm.dlq              (DeadLetter, original bytes)
+ *      duplicate, unknown model            -> llm.results          (ScoringResult, status ERROR)
+ *      new, valid, served                  -> llm.requests.&lt;model&gt; (PromptRequest)
  * </pre>
  * Records are read as raw bytes so that any failure can be dead-lettered with what arrived.
  */
@@ -45,14 +50,31 @@ public final class PromptRoutingTopology {
     private final Duration dedupeRetention;
     private final SchemaRegistryClient registry;
     private final TopicCreator topicCreator;
+    private final IntSupplier maxRecordBytes;
+    private final DecodeRetry decodeRetry;
 
     public PromptRoutingTopology(Topics topics, Set<String> servedModels, Duration dedupeRetention,
             SchemaRegistryClient registry, TopicCreator topicCreator) {
+        this(topics, servedModels, dedupeRetention, registry, topicCreator,
+                () -> DeadLetterFit.DEFAULT_MAX_RECORD_BYTES, DecodeRetry.defaults());
+    }
+
+    /**
+     * @param maxRecordBytes the most a record this topology writes may take (its producer's
+     *                       max.request.size, at most the dead-letter topic's max.message.bytes); read
+     *                       when a task starts
+     * @param decodeRetry    how often a decode that failed for a transient reason is tried again
+     */
+    public PromptRoutingTopology(Topics topics, Set<String> servedModels, Duration dedupeRetention,
+            SchemaRegistryClient registry, TopicCreator topicCreator, IntSupplier maxRecordBytes,
+            DecodeRetry decodeRetry) {
         this.topics = topics;
         this.servedModels = Set.copyOf(servedModels);
         this.dedupeRetention = dedupeRetention;
         this.registry = registry;
         this.topicCreator = topicCreator;
+        this.maxRecordBytes = maxRecordBytes;
+        this.decodeRetry = decodeRetry;
     }
 
     public Topology build() {
@@ -61,25 +83,30 @@ public final class PromptRoutingTopology {
                 Stores.inMemoryWindowStore(DEDUPE_STORE, dedupeRetention, dedupeRetention, false),
                 Serdes.String(), Serdes.Long()));
 
+        ModelRoutes routes = new ModelRoutes(topics, servedModels, topicCreator);
         KStream<byte[], Inspection> inspected = builder
                 .stream(topics.prompts(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-prompts"))
                 .processValues(() -> new InspectProcessor(new AvroDeserializer<>(PromptRequest.class, registry),
-                        new RequestValidator(), servedModels), Named.as("decode-and-validate"));
+                        decodeRetry, new RequestValidator(), routes, DEDUPE_STORE, dedupeRetention, maxRecordBytes),
+                        Named.as("decode-dedupe-validate"), DEDUPE_STORE);
 
         Map<String, KStream<byte[], Inspection>> outcome = inspected.split(Named.as("outcome-"))
                 .branch((key, value) -> value instanceof Inspection.Rejected, Branched.as("rejected"))
-                .branch((key, value) -> value instanceof Inspection.Unservable, Branched.as("unservable"))
+                .branch((key, value) -> value instanceof Inspection.Answered, Branched.as("answered"))
                 .defaultBranch(Branched.as("accepted"));
 
+        // Keyed by the dead letter's key (the original key, or its prefix when cut to fit), as raw bytes.
         outcome.get("outcome-rejected")
-                .map((key, value) -> KeyValue.pair(keyString(key), ((Inspection.Rejected) value).deadLetter()),
-                        Named.as("to-dead-letter"))
-                .to(topics.deadLetters(), Produced.with(Serdes.String(), AvroSerdes.of(DeadLetter.class, registry))
+                .map((key, value) -> {
+                    DeadLetter letter = ((Inspection.Rejected) value).deadLetter();
+                    return KeyValue.pair(bytes(letter.getKey()), letter);
+                }, Named.as("to-dead-letter"))
+                .to(topics.deadLetters(), Produced.with(Serdes.ByteArray(), AvroSerdes.of(DeadLetter.class, registry))
                         .withName("write-dlq"));
 
-        outcome.get("outcome-unservable")
+        outcome.get("outcome-answered")
                 .map((key, value) -> {
-                    ScoringResult result = ((Inspection.Unservable) value).result();
+                    ScoringResult result = ((Inspection.Answered) value).result();
                     return KeyValue.pair(result.getRequestId(), result);
                 }, Named.as("to-error-result"))
                 .to(topics.results(), Produced.with(Serdes.String(), AvroSerdes.of(ScoringResult.class, registry))
@@ -90,15 +117,18 @@ public final class PromptRoutingTopology {
                     PromptRequest request = ((Inspection.Accepted) value).request();
                     return KeyValue.pair(request.getRequestId(), request);
                 }, Named.as("key-by-request-id"))
-                .processValues(() -> new DedupeProcessor(DEDUPE_STORE, dedupeRetention), Named.as("dedupe"),
-                        DEDUPE_STORE)
-                .to(new RequestTopics(topics, topicCreator),
+                .to(new RequestTopics(topics),
                         Produced.with(Serdes.String(), AvroSerdes.of(PromptRequest.class, registry))
                                 .withName("route-to-model"));
         return builder.build();
     }
 
-    private static String keyString(byte[] key) {
-        return key == null ? null : new String(key, java.nio.charset.StandardCharsets.UTF_8);
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
     }
 }

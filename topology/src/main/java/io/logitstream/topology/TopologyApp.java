@@ -3,9 +3,12 @@ package io.logitstream.topology;
 import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.contract.AdminTopicCreator;
+import io.logitstream.contract.DeadLetterFit;
+import io.logitstream.topology.route.DecodeRetry;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -27,6 +30,8 @@ public final class TopologyApp implements AutoCloseable {
     private final AdminTopicCreator topicCreator;
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
+    /** The most a record the topology writes may take; lowered to the dead-letter topic's limit on start. */
+    private final AtomicInteger maxRecordBytes;
 
     public TopologyApp(TopologyConfig config) {
         this.config = config;
@@ -39,8 +44,9 @@ public final class TopologyApp implements AutoCloseable {
         this.topicCreator = new AdminTopicCreator(Admin.create(adminProps(props)),
                 config.requestTopicPartitions(), config.requestTopicReplication());
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.registryUrl());
+        this.maxRecordBytes = new AtomicInteger(maxRequestSize(props));
         Topology topology = new PromptRoutingTopology(config.topics(), config.servedModels(),
-                config.dedupeRetention(), registry, topicCreator).build();
+                config.dedupeRetention(), registry, topicCreator, maxRecordBytes::get, DecodeRetry.defaults()).build();
         log.debug("Topology:\n{}", topology.describe());
         this.streams = new KafkaStreams(topology, props);
         // A failure of one record that is not the record's fault (registry down, broker hiccup) must
@@ -64,6 +70,8 @@ public final class TopologyApp implements AutoCloseable {
             topicCreator.ensure(topic);
         }
         config.servedModels().forEach(model -> topicCreator.ensure(topics.requestsFor(model)));
+        topicCreator.maxMessageBytes(topics.deadLetters())
+                .ifPresent(topicLimit -> maxRecordBytes.getAndUpdate(limit -> Math.min(limit, topicLimit)));
         log.info("Starting topology {}: {} -> {}<model> (models: {}), errors -> {} / {}",
                 config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG), topics.prompts(),
                 topics.requestsPrefix(), config.servedModels().isEmpty() ? "any" : config.servedModels(),
@@ -102,6 +110,13 @@ public final class TopologyApp implements AutoCloseable {
         topicCreator.close();
         running.countDown();
         log.info("Topology stopped");
+    }
+
+    /** The Streams producer's max.request.size (the prefixed setting wins), Kafka's default when unset. */
+    private static int maxRequestSize(Properties props) {
+        String value = props.getProperty(StreamsConfig.PRODUCER_PREFIX + "max.request.size",
+                props.getProperty("max.request.size"));
+        return value == null ? DeadLetterFit.DEFAULT_MAX_RECORD_BYTES : Integer.parseInt(value.trim());
     }
 
     private static Properties adminProps(Properties streamsProps) {

@@ -44,7 +44,6 @@ final class PollLoop implements ConsumerRebalanceListener {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     /** Poll timeout while requests are in flight, so answers are published promptly. */
     static final Duration BUSY_POLL = Duration.ofMillis(10);
-    static final long DECODE_RETRY_MS = 1000;
     private static final long MAX_PUBLISH_BACKOFF_MS = 5000;
 
     private final WorkerSettings settings;
@@ -155,13 +154,14 @@ final class PollLoop implements ConsumerRebalanceListener {
             log.warn("Dead-lettering {}@{}: {}", partition, offset, rejected.letter().getErrorMessage());
             tracker.admitted(offset);
             tracker.completed(offset);
-            publisher.add(Outgoing.deadLetter(partition, offset, settings.topics().deadLetters(), record.key(),
-                    rejected.letter()));
+            // Keyed by the dead letter's key: the original key, or its prefix when the letter was cut to fit.
+            publisher.add(Outgoing.deadLetter(partition, offset, settings.topics().deadLetters(),
+                    rejected.key(), rejected.letter()));
             deadLettered++;
         } else if (decoded instanceof Decoded.RetryLater retry) {
             log.warn("Cannot decode {}@{} now ({}); retrying in {} ms", partition, offset, retry.reason(),
-                    DECODE_RETRY_MS);
-            gate.holdBack(partition, offset, Reason.RETRY, System.currentTimeMillis() + DECODE_RETRY_MS);
+                    retry.delayMs());
+            gate.holdBack(partition, offset, Reason.RETRY, System.currentTimeMillis() + retry.delayMs());
         }
     }
 
@@ -341,6 +341,7 @@ final class PollLoop implements ConsumerRebalanceListener {
     }
 
     private void forget(Set<TopicPartition> partitions) {
+        decoder.forget(partitions);
         inFlight.cancel(partitions);
         trackers.keySet().removeAll(partitions);
         gate.forget(partitions);

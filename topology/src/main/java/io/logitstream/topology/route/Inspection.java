@@ -7,7 +7,7 @@ import io.logitstream.schema.ScoringResult;
 /** What the topology decided about one input record. Each kind goes to its own topic. */
 public sealed interface Inspection {
 
-    /** A valid request for a served model: route it to the model's request topic. */
+    /** A new, valid request for a served model: route it to the model's request topic. */
     record Accepted(PromptRequest request) implements Inspection {
     }
 
@@ -15,7 +15,10 @@ public sealed interface Inspection {
     record Rejected(DeadLetter deadLetter) implements Inspection {
     }
 
-    /** Valid but nobody can serve it (unknown model): answer the requester with an error result. */
-    record Unservable(ScoringResult result) implements Inspection {
+    /**
+     * Not routed, but answered with an error result on the results topic: a duplicate request_id
+     * (DUPLICATE) or a model nobody serves (UNKNOWN_MODEL).
+     */
+    record Answered(ScoringResult result) implements Inspection {
     }
 }

@@ -23,6 +23,11 @@ public final class RequestValidator {
     public static final int MAX_NEW_TOKENS = 32_768;
     public static final int MAX_STOP_STRINGS = 16;
 
+    /** Whether a request_id can be remembered for dedupe: present and within the length limit. */
+    public static boolean isUsableRequestId(String requestId) {
+        return requestId != null && !requestId.isBlank() && requestId.length() <= MAX_REQUEST_ID_LENGTH;
+    }
+
     /** Validates {@code request}; the result lists every violation found. */
     public Validation validate(PromptRequest request) {
         List<String> problems = new ArrayList<>();
