@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Local schema registry for LogitStream: Apicurio Registry 2.4.2 (in-memory storage), whose
+# Local schema registry for LogitStream: Apicurio Registry 2.4.2 on an H2 file database, whose
 # Confluent-compatible API answers under http://localhost:PORT/apis/ccompat/v7.
 #
 #   deploy/local/registry.sh start|stop|status|restart
 #
 # Env: LOGITSTREAM_REGISTRY_PORT (8081), LOGITSTREAM_REGISTRY_HEAP (384m),
 #      LOGITSTREAM_REGISTRY_TIMEOUT (start timeout, s; 60).
-# State lives in <repo>/.run/ (or $LOGITSTREAM_RUN_DIR/)registry/: registry.out (its log), registry.pid. Schemas are kept in
-# memory only: a restart starts from an empty registry.
+# State lives in <repo>/.run/ (or $LOGITSTREAM_RUN_DIR/)registry/: registry.out (its log), registry.pid, and
+# data/ (the H2 database: schemas, their ids and compatibility rules). Schemas and ids survive restarts
+# and kill -9, and an id is never given to another schema; delete data/ (while it is stopped) for an
+# empty registry.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,6 +21,11 @@ DIR="${LS_RUN}/registry"
 PIDFILE="${DIR}/registry.pid"
 PORTFILE="${DIR}/registry.port"
 OUT="${DIR}/registry.out"
+DATA="${DIR}/data"
+# WRITE_DELAY=0: every commit reaches the file before the registry answers, so a registration it
+# acknowledged survives kill -9 (H2's default keeps up to a second of commits in memory).
+# FILE_LOCK=FS: an OS lock, released when the process dies, so a restart after kill -9 does not wait.
+JDBC_URL="jdbc:h2:file:${DATA}/registry;WRITE_DELAY=0;FILE_LOCK=FS"
 JAR="${LS_ROOT}/deploy/registry/target/quarkus-app/quarkus-run.jar"
 MARKER="quarkus-app/quarkus-run.jar"
 
@@ -49,13 +56,13 @@ start() {
   command -v java >/dev/null 2>&1 || ls_die "java not found on PATH"
   command -v curl >/dev/null 2>&1 || ls_die "curl not found on PATH (used for the health check)"
   ensure_runner
-  mkdir -p "$DIR"
+  mkdir -p "$DIR" "$DATA"
   echo "$PORT" >"$PORTFILE"
 
   local t0
   t0="$(ls_now_ms)"
   ls_spawn "$PIDFILE" "$OUT" java -Xms64m -Xmx"${HEAP}" -Djava.awt.headless=true \
-    -Dquarkus.http.port="${PORT}" -jar "$JAR"
+    -Dquarkus.http.port="${PORT}" -Dquarkus.datasource.jdbc.url="${JDBC_URL}" -jar "$JAR"
   pid="$(cat "$PIDFILE")"
 
   local deadline=$((t0 + TIMEOUT * 1000))
@@ -72,7 +79,7 @@ start() {
     fi
     sleep 0.1
   done
-  echo "registry: ready on http://localhost:${PORT}/apis/ccompat/v7 in $(ls_fmt_ms $(($(ls_now_ms) - t0))) (pid ${pid}, log ${OUT})"
+  echo "registry: ready on http://localhost:${PORT}/apis/ccompat/v7 in $(ls_fmt_ms $(($(ls_now_ms) - t0))) (pid ${pid}, log ${OUT}, schemas in ${DATA})"
 }
 
 status() {

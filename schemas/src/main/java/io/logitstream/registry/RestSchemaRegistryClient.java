@@ -1,125 +1,175 @@
 package io.logitstream.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Talks to a schema registry over the Confluent REST API and caches both directions
- * (subject+schema to id, id to schema): ids are immutable, so after the first call per schema
- * no request leaves the process.
+ * Talks to a schema registry over the Confluent REST API and caches both directions (subject+schema
+ * to id, id to schema), so that almost no request leaves the process.
+ *
+ * <p>A registry that keeps its state (the local stack's does) never changes what an id means, and
+ * the caches are then simply right. This client does not rely on that: a registry that was restarted
+ * without its storage hands the same ids out again, for other schemas. So
+ * <ul>
+ *   <li>every cached entry is checked with the registry again after {@link Options#revalidateAfter()}
+ *       (one request per schema and period); a registration that now answers another id moves the
+ *       writers to it, and an id that now names another schema is re-read;</li>
+ *   <li>a failure to reach the registry marks every entry for a check as soon as it answers again
+ *       (it may have been restarting); until then the ids it gave last are kept, since it cannot
+ *       give them away while it does not answer;</li>
+ *   <li>an id this client registered that the registry no longer knows (404), or that now names
+ *       another schema, is registered again, and the writers use the id the registry now gives;</li>
+ *   <li>transient failures (unreachable, 408, 429, 5xx) are retried with backoff ({@link RegistryRetry}).</li>
+ * </ul>
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
-    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** After a revalidation could not reach the registry, how soon the next request tries again. */
+    private static final long RECHECK_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final String baseUrl;
-    private final HttpClient http;
-    private final Duration requestTimeout;
-    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
-    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    /**
+     * Timeouts, retries and how long a cached answer is trusted before it is checked again.
+     *
+     * @param revalidateAfter {@link Duration#ZERO} checks on every call (tests)
+     */
+    public record Options(Duration connectTimeout, Duration requestTimeout, Duration revalidateAfter, int attempts,
+            Duration firstBackoff) {
+
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(10),
+                    RegistryRetry.DEFAULT.attempts(), RegistryRetry.DEFAULT.firstBackoff());
+        }
+
+        public Options withRevalidateAfter(Duration period) {
+            return new Options(connectTimeout, requestTimeout, period, attempts, firstBackoff);
+        }
+
+        public Options withRetries(int attempts, Duration firstBackoff) {
+            return new Options(connectTimeout, requestTimeout, revalidateAfter, attempts, firstBackoff);
+        }
+
+        public Options withTimeouts(Duration connect, Duration request) {
+            return new Options(connect, request, revalidateAfter, attempts, firstBackoff);
+        }
+    }
+
+    /** A cached answer and when to ask the registry again. */
+    private record Known<T>(T value, long recheckAtNanos) {
+        boolean fresh(long now) {
+            return now - recheckAtNanos < 0;
+        }
+
+        Known<T> dueAt(long now) {
+            return new Known<>(value, now);
+        }
+    }
+
+    /** A schema this client registered itself: it can register it again when the registry forgets it. */
+    private record Registration(String subject, Schema schema) {
+    }
+
+    private final RegistryHttp http;
+    private final RegistryRetry retry;
+    private final long revalidateNanos;
+    private final Map<String, Map<Schema, Known<Integer>>> registered = new ConcurrentHashMap<>();
+    private final Map<String, Map<Schema, Known<Integer>>> lookedUp = new ConcurrentHashMap<>();
+    private final Map<Integer, Known<Schema>> schemasById = new ConcurrentHashMap<>();
+    private final Map<Integer, Registration> ownById = new ConcurrentHashMap<>();
 
     public RestSchemaRegistryClient(String baseUrl) {
-        this(baseUrl, Duration.ofSeconds(5), Duration.ofSeconds(15));
+        this(baseUrl, Options.defaults());
     }
 
     public RestSchemaRegistryClient(String baseUrl, Duration connectTimeout, Duration requestTimeout) {
+        this(baseUrl, Options.defaults().withTimeouts(connectTimeout, requestTimeout));
+    }
+
+    public RestSchemaRegistryClient(String baseUrl, Options options) {
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IllegalArgumentException(
                     "schema.registry.url is not set: give the base URL of a Confluent-compatible registry, "
                             + "e.g. http://localhost:8081 (Apicurio: http://localhost:8081/apis/ccompat/v7)");
         }
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
-        this.requestTimeout = requestTimeout;
+        String url = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.http = new RegistryHttp(url, options.connectTimeout(), options.requestTimeout());
+        this.retry = new RegistryRetry(options.attempts(), options.firstBackoff(), Duration.ofMillis(1600));
+        this.revalidateNanos = options.revalidateAfter().toNanos();
     }
 
     @Override
     public String url() {
-        return baseUrl;
+        return http.baseUrl();
     }
 
     @Override
     public int register(String subject, Schema schema) {
-        Map<Schema, Integer> known = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
-        Integer cached = known.get(schema);
-        if (cached != null) {
-            return cached;
-        }
-        ObjectNode body = JSON.createObjectNode().put("schema", schema.toString());
-        JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", body,
-                "register the schema " + schema.getFullName() + " under subject " + subject);
-        int id = answer.path("id").asInt(-1);
-        if (id < 0) {
-            throw new SchemaRegistryException("Registry at " + baseUrl + " answered the registration of subject "
-                    + subject + " without an id: " + answer, 200, -1, null);
-        }
-        known.put(schema, id);
-        schemasById.putIfAbsent(id, schema);
-        log.debug("Schema {} registered under {} with id {}", schema.getFullName(), subject, id);
-        return id;
+        return resolve(registered, subject, schema, true);
     }
 
     @Override
     public int lookup(String subject, Schema schema) {
-        Map<Schema, Integer> known = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
-        Integer cached = known.get(schema);
-        if (cached != null) {
-            return cached;
-        }
-        ObjectNode body = JSON.createObjectNode().put("schema", schema.toString());
-        JsonNode answer = send("POST", "/subjects/" + encode(subject), body,
-                "find the schema " + schema.getFullName() + " under subject " + subject
-                        + " (auto.register.schemas=false, so it must be registered beforehand)");
-        int id = answer.path("id").asInt(-1);
-        known.put(schema, id);
-        schemasById.putIfAbsent(id, schema);
-        return id;
+        return resolve(lookedUp, subject, schema, false);
     }
 
     @Override
     public Schema schemaById(int id) {
-        Schema cached = schemasById.get(id);
+        Known<Schema> cached = schemasById.get(id);
+        long now = System.nanoTime();
+        if (cached != null && cached.fresh(now)) {
+            return cached.value();
+        }
+        Schema fetched;
+        try {
+            fetched = (cached == null ? retry : RegistryRetry.ONCE).call("look up schema id " + id, () -> fetch(id));
+        } catch (SchemaRegistryException e) {
+            if (e.isTransient()) {
+                expireAll(now);
+            }
+            if (cached == null || !(e.isTransient() || e.isNotFound())) {
+                throw e;
+            }
+            if (e.isNotFound()) {
+                // Forgotten, not reassigned: the values carrying this id were written while it named the
+                // schema known here (nobody can have been given it since), so that schema still reads them.
+                log.warn("The schema registry at {} no longer knows schema id {} ({}); it lost its state."
+                        + " Values with this id are read with the schema it had", url(), id,
+                        cached.value().getFullName());
+                registerAgainIfOwn(id, cached.value(), now);
+            }
+            long recheck = e.isTransient() ? RECHECK_AFTER_FAILURE_NANOS : revalidateNanos;
+            schemasById.put(id, new Known<>(cached.value(), now + recheck));
+            return cached.value();
+        }
+        Schema current = fetched;
         if (cached != null) {
-            return cached;
+            if (cached.value().equals(fetched)) {
+                current = cached.value(); // the same instance, so callers' per-schema caches stay valid
+            } else {
+                log.warn("Schema id {} at {} now names {} and no longer {}: the registry lost or replaced its"
+                        + " state, and the id was given to another schema", id, url(), fetched.getFullName(),
+                        cached.value().getFullName());
+                registerAgainIfOwn(id, cached.value(), now);
+            }
         }
-        JsonNode answer = send("GET", "/schemas/ids/" + id, null, "look up schema id " + id);
-        String text = answer.path("schema").asText(null);
-        if (text == null) {
-            throw new SchemaRegistryException("Registry at " + baseUrl + " returned no schema text for id " + id,
-                    200, -1, null);
-        }
-        String type = answer.path("schemaType").asText("AVRO");
-        if (!"AVRO".equals(type)) {
-            throw new SchemaRegistryException("Schema id " + id + " is a " + type
-                    + " schema; LogitStream topics carry Avro only", 200, -1, null);
-        }
-        Schema schema = new Schema.Parser().parse(text);
-        Schema previous = schemasById.putIfAbsent(id, schema);
-        return previous != null ? previous : schema;
+        schemasById.put(id, new Known<>(current, now + revalidateNanos));
+        return current;
     }
 
     @Override
     public boolean isCompatible(String subject, Schema schema) {
-        ObjectNode body = JSON.createObjectNode().put("schema", schema.toString());
+        ObjectNode body = RegistryHttp.JSON.createObjectNode().put("schema", schema.toString());
+        String what = "check compatibility of subject " + subject;
         try {
-            JsonNode answer = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest", body,
-                    "check compatibility of subject " + subject);
+            JsonNode answer = retry.call(what, () -> http.send("POST",
+                    "/compatibility/subjects/" + RegistryHttp.encode(subject) + "/versions/latest", body, what));
             return answer.path("is_compatible").asBoolean(false);
         } catch (SchemaRegistryException e) {
             if (e.isNotFound()) {
@@ -131,62 +181,118 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public void setCompatibility(String subject, String level) {
-        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
-        send("PUT", "/config/" + encode(subject), body, "set compatibility " + level + " on subject " + subject);
+        ObjectNode body = RegistryHttp.JSON.createObjectNode().put("compatibility", level);
+        String what = "set compatibility " + level + " on subject " + subject;
+        retry.call(what, () -> http.send("PUT", "/config/" + RegistryHttp.encode(subject), body, what));
     }
 
-    private JsonNode send(String method, String path, JsonNode body, String what) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(requestTimeout)
-                .header("Accept", CONTENT_TYPE + ", application/json");
-        if (body != null) {
-            request.header("Content-Type", CONTENT_TYPE)
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
-        } else {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
+    // ---------------------------------------------------------------------------------------------
+
+    /** Register or look up, through the cache; checks a cached id again once it is due. */
+    private int resolve(Map<String, Map<Schema, Known<Integer>>> cache, String subject, Schema schema,
+            boolean register) {
+        Map<Schema, Known<Integer>> known = cache.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Known<Integer> cached = known.get(schema);
+        long now = System.nanoTime();
+        if (cached != null && cached.fresh(now)) {
+            return cached.value();
         }
-        HttpResponse<String> response;
+        String what = (register ? "register the schema " : "find the schema ") + schema.getFullName()
+                + " under subject " + subject
+                + (register ? "" : " (auto.register.schemas=false, so it must be registered beforehand)");
+        int id;
         try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new SchemaRegistryException("Cannot reach the schema registry at " + baseUrl + " to " + what + " ("
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-                    + "). Is it running? `./logitstream up` or deploy/local/registry.sh start starts a local one; "
-                    + "otherwise set schema.registry.url.", -1, -1, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchemaRegistryException("Interrupted while trying to " + what, -1, -1, e);
+            id = (cached == null ? retry : RegistryRetry.ONCE).call(what, () -> ask(register, subject, schema, what));
+        } catch (SchemaRegistryException e) {
+            if (e.isTransient()) {
+                expireAll(now); // it may be restarting: check every cached id once it answers again
+                if (cached != null) {
+                    // It cannot give this id away while it does not answer; keep writing with it.
+                    known.put(schema, new Known<>(cached.value(), now + RECHECK_AFTER_FAILURE_NANOS));
+                    return cached.value();
+                }
+            } else if (cached != null) {
+                known.remove(schema); // e.g. 404 on a lookup: the id is gone, so writing with it must stop
+            }
+            throw e;
         }
-        JsonNode answer = parse(response.body());
-        int status = response.statusCode();
-        if (status / 100 == 2) {
-            return answer;
+        if (cached != null && cached.value() != id) {
+            log.warn("The schema registry at {} now gives id {} to {} under subject {}, which had id {}: it lost"
+                    + " or replaced its state. Values are written with id {} from now on", url(), id,
+                    schema.getFullName(), subject, cached.value(), id);
         }
-        int errorCode = answer.path("error_code").asInt(-1);
-        String detail = answer.path("message").asText(response.body());
-        String hint = switch (status) {
-            case 404 -> " (not found: the id or subject does not exist in this registry; was the data written"
-                    + " against another registry?)";
-            case 409 -> " (incompatible with the subject's registered versions under its compatibility rule)";
-            case 422 -> " (the registry rejected the schema as invalid)";
-            default -> "";
-        };
-        throw new SchemaRegistryException("Schema registry at " + baseUrl + " refused to " + what + ": HTTP " + status
-                + hint + ": " + detail, status, errorCode, null);
+        known.put(schema, new Known<>(id, now + revalidateNanos));
+        Known<Schema> byId = schemasById.get(id);
+        Schema instance = byId != null && byId.value().equals(schema) ? byId.value() : schema;
+        schemasById.put(id, new Known<>(instance, now + revalidateNanos));
+        if (register) {
+            ownById.put(id, new Registration(subject, schema));
+        }
+        log.debug("Schema {} under {} has id {}", schema.getFullName(), subject, id);
+        return id;
     }
 
-    private static JsonNode parse(String body) {
-        if (body == null || body.isBlank()) {
-            return JSON.createObjectNode();
+    private int ask(boolean register, String subject, Schema schema, String what) {
+        ObjectNode body = RegistryHttp.JSON.createObjectNode().put("schema", schema.toString());
+        String path = "/subjects/" + RegistryHttp.encode(subject) + (register ? "/versions" : "");
+        JsonNode answer = http.send("POST", path, body, what);
+        int id = answer.path("id").asInt(-1);
+        if (id < 0) {
+            throw new SchemaRegistryException("Registry at " + url() + " answered the request to " + what
+                    + " without an id: " + answer, 200, -1, null);
+        }
+        return id;
+    }
+
+    /** The schema with this id, as the registry has it; refuses what is not usable Avro. */
+    private Schema fetch(int id) {
+        JsonNode answer = http.send("GET", "/schemas/ids/" + id, null, "look up schema id " + id);
+        String text = answer.path("schema").asText(null);
+        if (text == null) {
+            throw new SchemaRegistryException("Registry at " + url() + " returned no schema text for id " + id,
+                    200, -1, null);
+        }
+        String type = answer.path("schemaType").asText("AVRO");
+        if (!"AVRO".equals(type)) {
+            throw new SchemaRegistryException("Schema id " + id + " is a " + type
+                    + " schema; LogitStream topics carry Avro only", 200, -1, null);
         }
         try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            return JSON.createObjectNode().put("message", body);
+            return new Schema.Parser().parse(text);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new SchemaRegistryException("Schema id " + id + " at " + url() + " is not a valid Avro schema: "
+                    + e.getMessage(), 200, -1, e);
         }
     }
 
-    private static String encode(String subject) {
-        return URLEncoder.encode(subject, StandardCharsets.UTF_8);
+    /**
+     * The registry forgot {@code id} or gave it to another schema; when it was this client's own
+     * registration of {@code had}, register that again so the writers move to the id it now gets.
+     * Best effort: when this fails, the writers' next use checks the registration anyway.
+     */
+    private void registerAgainIfOwn(int id, Schema had, long now) {
+        Registration own = ownById.get(id);
+        if (own == null || !own.schema().equals(had)) {
+            return;
+        }
+        ownById.remove(id, own);
+        Map<Schema, Known<Integer>> known = registered.get(own.subject());
+        if (known != null) {
+            known.computeIfPresent(own.schema(), (s, k) -> k.dueAt(now));
+        }
+        try {
+            int newId = register(own.subject(), own.schema());
+            log.info("Registered {} under {} again: id {}", own.schema().getFullName(), own.subject(), newId);
+        } catch (SchemaRegistryException e) {
+            log.warn("Could not register {} under {} again now ({}); the next write tries again",
+                    own.schema().getFullName(), own.subject(), e.getMessage());
+        }
+    }
+
+    /** Marks every cached answer for a check with the registry on its next use. */
+    private void expireAll(long now) {
+        registered.values().forEach(m -> m.replaceAll((s, k) -> k.dueAt(now)));
+        lookedUp.values().forEach(m -> m.replaceAll((s, k) -> k.dueAt(now)));
+        schemasById.replaceAll((id, k) -> k.dueAt(now));
     }
 }

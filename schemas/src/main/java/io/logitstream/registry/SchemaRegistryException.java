@@ -31,4 +31,14 @@ public class SchemaRegistryException extends RuntimeException {
     public boolean isUnreachable() {
         return httpStatus == -1;
     }
+
+    /**
+     * True when asking again later may succeed: the registry was unreachable, overloaded (408, 429)
+     * or failed inside (5xx, e.g. Apicurio's H2 unique-index race when two clients register the
+     * same schema at once). False for answers about the request itself (4xx) and for schemas that
+     * are unusable here (a JSON Schema id, text that does not parse as Avro).
+     */
+    public boolean isTransient() {
+        return httpStatus == -1 || httpStatus == 408 || httpStatus == 429 || httpStatus >= 500;
+    }
 }

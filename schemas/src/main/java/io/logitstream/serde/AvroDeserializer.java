@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroTypeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -27,6 +28,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
     private final Schema readerSchema;
+    /** Per writer id, the writer schema a reader was built for: rebuilt when the registry's answer changes. */
     private final Map<Integer, Reader<T>> readersByWriterId = new ConcurrentHashMap<>();
     private SchemaRegistryClient registry;
 
@@ -97,17 +99,28 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     }
 
     private Reader<T> readerFor(int writerId) {
-        Reader<T> cached = readersByWriterId.get(writerId);
-        if (cached != null) {
-            return cached;
-        }
         if (registry == null) {
             throw new IllegalStateException("AvroDeserializer has no schema registry: call configure() first");
         }
+        // Asked on every value (a map lookup in the client): the client checks its cached ids with the
+        // registry from time to time, and a changed answer must reach this cache too.
         Schema writerSchema = writerSchema(writerId);
+        Reader<T> cached = readersByWriterId.get(writerId);
+        if (cached != null && cached.writer() == writerSchema) {
+            return cached;
+        }
         if (!AvroSchemas.sameRecordName(writerSchema, readerSchema)) {
             throw new RecordDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "Schema id " + writerId + " is "
                     + writerSchema.getFullName() + ", but a " + readerSchema.getFullName() + " was expected here");
+        }
+        // Checked before any byte is decoded: a writer schema this build cannot resolve (another record
+        // under the same name, say, after a registry gave an id away) is refused instead of mis-read.
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new RecordDecodeException(DecodeError.INCOMPATIBLE_SCHEMA, "Schema id " + writerId + " ("
+                    + writerSchema.getFullName() + ") cannot be read as this build's " + readerSchema.getFullName()
+                    + ": " + compatibility.getDescription());
         }
         Reader<T> reader = new Reader<>(writerSchema, new SpecificDatumReader<>(writerSchema, readerSchema));
         readersByWriterId.put(writerId, reader);

@@ -3,6 +3,7 @@ package io.logitstream.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +14,10 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.Task;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +113,42 @@ class RegistrySerdeTest {
     }
 
     @Test
+    void everySubjectIsHeldToBackwardAndReportsItAsConfluentsRegistryDoes() throws Exception {
+        client.register("compat-value", PromptRequest.getClassSchema()); // no rule of its own
+
+        assertThat(getJson("/config").path("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+        assertThat(getJson("/config/compat-value").path("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+        Schema breaking = SchemaBuilder.record("PromptRequest").namespace("io.logitstream.schema").fields()
+                .requiredString("request_id").requiredInt("priority").endRecord();
+        assertThatThrownBy(() -> client.register("compat-value", breaking))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(409));
+        // What @kafkajs/confluent-schema-registry does for a new subject: its config is 404, then it sets BACKWARD.
+        assertThat(get("/config/kafkajs-value").statusCode()).isEqualTo(404);
+        client.setCompatibility("kafkajs-value", "BACKWARD");
+        assertThat(getJson("/config/kafkajs-value").path("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+    }
+
+    @Test
+    void anIdThatNamesAJsonSchemaIsAnIncompatibleSchemaNotARegistryOutage() throws Exception {
+        String body = new ObjectMapper().createObjectNode().put("schemaType", "JSON")
+                .put("schema", "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\"}")
+                .toString();
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(registry.url() + "/subjects/json-value/versions"))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        int id = new ObjectMapper().readTree(answer.body()).path("id").asInt();
+        byte[] bytes = ByteBuffer.allocate(7).put((byte) 0).putInt(id).put((byte) 2).put((byte) 'x').array();
+
+        assertThatThrownBy(() -> new AvroDeserializer<>(PromptRequest.class, client).deserialize("t", bytes))
+                .isInstanceOfSatisfying(RecordDecodeException.class, e -> {
+                    assertThat(e.error()).isEqualTo(DecodeError.INCOMPATIBLE_SCHEMA);
+                    assertThat(e.isTransient()).isFalse();
+                });
+    }
+
+    @Test
     void unknownSchemaIdIsADecodeErrorNamingTheId() {
         byte[] bytes = {0, 0, 0, 0x7a, 0x12, 2, 'x'};
         assertThatThrownBy(() -> new AvroDeserializer<>(PromptRequest.class, client).deserialize("t", bytes))
@@ -134,6 +175,17 @@ class RegistrySerdeTest {
                 .deserialize("t", "{\"json\": true}".getBytes()))
                 .isInstanceOfSatisfying(RecordDecodeException.class,
                         e -> assertThat(e.error()).isEqualTo(DecodeError.NOT_WIRE_FORMAT));
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> answer = get(path);
+        assertThat(answer.statusCode()).as(path + ": " + answer.body()).isEqualTo(200);
+        return new ObjectMapper().readTree(answer.body());
     }
 
     /** PromptRequest as an earlier producer might have had it: without the metadata field. */

@@ -14,12 +14,17 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Confluent-compatible schema registry for tests: the Apicurio Registry runner built by
  * {@code deploy/registry} ({@code target/quarkus-app/quarkus-run.jar}), started as a child JVM on a
- * free port. In-memory storage: every instance starts empty.
+ * free port. {@link #start()} keeps its schemas in memory (every instance starts empty, fast);
+ * {@link #startPersistent(Path)} keeps them in an H2 file database, as the local stack does, so
+ * that {@link #restart()} and {@link #killAndRestart()} bring back the same schemas under the same
+ * ids.
  *
  * <pre>{@code
  * try (SchemaRegistryProcess registry = SchemaRegistryProcess.start()) {
@@ -45,13 +50,19 @@ public final class SchemaRegistryProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final Path log;
+  /** The H2 database directory, or null for in-memory storage. */
+  private final Path dataDir;
+  private final Duration timeout;
   private final Thread shutdownHook;
   private volatile boolean closed;
+  private boolean stopped;
 
-  private SchemaRegistryProcess(Process process, int port, Path log) {
+  private SchemaRegistryProcess(Process process, int port, Path log, Path dataDir, Duration timeout) {
     this.process = process;
     this.port = port;
     this.log = log;
+    this.dataDir = dataDir;
+    this.timeout = timeout;
     this.shutdownHook = new Thread(this::stopProcess, "logitstream-registry-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -63,12 +74,51 @@ public final class SchemaRegistryProcess implements AutoCloseable {
 
   /** Starts a registry on a free port and waits up to {@code timeout} until it answers. */
   public static SchemaRegistryProcess start(Duration timeout) {
+    return startOnFreePort(null, timeout);
+  }
+
+  /**
+   * Starts a registry that keeps its schemas in an H2 file database in {@code dataDir} (created
+   * when missing; an existing one is reused, with its schemas and ids).
+   */
+  public static SchemaRegistryProcess startPersistent(Path dataDir) {
+    return startOnFreePort(dataDir, DEFAULT_TIMEOUT);
+  }
+
+  /** The JDBC URL of the file database in {@code dataDir}, as deploy/local/registry.sh builds it. */
+  public static String h2FileUrl(Path dataDir) {
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("registry") + ";WRITE_DELAY=0;FILE_LOCK=FS";
+  }
+
+  /**
+   * Stops this registry (SIGTERM) and starts a new one on the same port with the same storage:
+   * the same schemas and ids when it is persistent, an empty registry when it is in memory.
+   * This instance is closed; use the returned one.
+   */
+  public SchemaRegistryProcess restart() {
+    close();
+    return startOn(runnerJar(), port, timeout, dataDir);
+  }
+
+  /** Like {@link #restart()}, but kills the registry outright first (SIGKILL, as kill -9 does). */
+  public SchemaRegistryProcess killAndRestart() {
+    kill();
+    return startOn(runnerJar(), port, timeout, dataDir);
+  }
+
+  /** Kills the registry outright (SIGKILL), as a crash would; this instance is closed. */
+  public void kill() {
+    killProcess();
+    close();
+  }
+
+  private static SchemaRegistryProcess startOnFreePort(Path dataDir, Duration timeout) {
     Path jar = runnerJar();
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       int port = freePort();
       try {
-        return startOn(jar, port, timeout);
+        return startOn(jar, port, timeout, dataDir);
       } catch (PortTakenException e) {
         last = new IllegalStateException(e.getMessage());
       }
@@ -105,6 +155,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     if (closed) {
       return;
     }
+    closed = true;
     stopProcess();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -118,11 +169,31 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     }
   }
 
-  private synchronized void stopProcess() {
-    if (closed) {
+  private synchronized void killProcess() {
+    if (stopped) {
       return;
     }
-    closed = true;
+    stopped = true;
+    List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+    tree.forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      for (ProcessHandle h : tree) {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      }
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("the killed registry did not exit within 10 s", e);
+    }
+  }
+
+  private synchronized void stopProcess() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
     List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
     // Closing the watchdog's stdin makes it SIGTERM the JVM; destroy() also SIGTERMs the shell.
     try {
@@ -151,10 +222,13 @@ public final class SchemaRegistryProcess implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------
 
-  private static SchemaRegistryProcess startOn(Path jar, int port, Duration timeout) {
+  private static SchemaRegistryProcess startOn(Path jar, int port, Duration timeout, Path dataDir) {
     Path log;
     try {
       log = Files.createTempFile("logitstream-registry-" + port + "-", ".log");
+      if (dataDir != null) {
+        Files.createDirectories(dataDir);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -166,6 +240,9 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     java.add("-Djava.awt.headless=true");
     java.add("-Dquarkus.http.host=localhost");
     java.add("-Dquarkus.http.port=" + port);
+    if (dataDir != null) {
+      java.add("-Dquarkus.datasource.jdbc.url=" + h2FileUrl(dataDir));
+    }
     java.add("-jar");
     java.add(jar.toString());
 
@@ -197,7 +274,7 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + String.join(" ", command), e);
     }
-    SchemaRegistryProcess registry = new SchemaRegistryProcess(process, port, log);
+    SchemaRegistryProcess registry = new SchemaRegistryProcess(process, port, log, dataDir, timeout);
     try {
       registry.awaitReady(timeout);
       return registry;

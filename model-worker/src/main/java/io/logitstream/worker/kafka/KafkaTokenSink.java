@@ -30,7 +30,18 @@ final class KafkaTokenSink implements TokenSink {
 
     @Override
     public void send(TokenChunk chunk) {
-        producer.send(new ProducerRecord<>(topic, chunk.getRequestId(), serializer.serialize(topic, chunk)),
+        byte[] value;
+        try {
+            value = serializer.serialize(topic, chunk);
+        } catch (RuntimeException e) {
+            // The registry failed even after the client's retries (it is down or restarting). A chunk
+            // is a live preview; throwing here would fail every request the serving loop is running.
+            // The final result still carries the whole output.
+            log.warn("Token chunk {}#{} was not published: cannot serialize it ({})", chunk.getRequestId(),
+                    chunk.getSeq(), e.getMessage());
+            return;
+        }
+        producer.send(new ProducerRecord<>(topic, chunk.getRequestId(), value),
                 (metadata, error) -> {
                     if (error != null) {
                         log.warn("Token chunk {}#{} was not published: {}", chunk.getRequestId(), chunk.getSeq(),
