@@ -129,26 +129,6 @@ class RegistrySerdeTest {
     }
 
     @Test
-    void anIdThatNamesAJsonSchemaIsAnIncompatibleSchemaNotARegistryOutage() throws Exception {
-        String body = new ObjectMapper().createObjectNode().put("schemaType", "JSON")
-                .put("schema", "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\"}")
-                .toString();
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create(registry.url() + "/subjects/json-value/versions"))
-                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
-        int id = new ObjectMapper().readTree(answer.body()).path("id").asInt();
-        byte[] bytes = ByteBuffer.allocate(7).put((byte) 0).putInt(id).put((byte) 2).put((byte) 'x').array();
-
-        assertThatThrownBy(() -> new AvroDeserializer<>(PromptRequest.class, client).deserialize("t", bytes))
-                .isInstanceOfSatisfying(RecordDecodeException.class, e -> {
-                    assertThat(e.error()).isEqualTo(DecodeError.INCOMPATIBLE_SCHEMA);
-                    assertThat(e.isTransient()).isFalse();
-                });
-    }
-
-    @Test
     void unknownSchemaIdIsADecodeErrorNamingTheId() {
         byte[] bytes = {0, 0, 0, 0x7a, 0x12, 2, 'x'};
         assertThatThrownBy(() -> new AvroDeserializer<>(PromptRequest.class, client).deserialize("t", bytes))
