@@ -3,7 +3,9 @@ package io.logitstream.topology;
 import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.contract.AdminTopicCreator;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
@@ -27,6 +29,8 @@ public final class TopologyApp implements AutoCloseable {
     private final AdminTopicCreator topicCreator;
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
+    private final Properties props;
+    private final MemberLock memberLock;
 
     public TopologyApp(TopologyConfig config) {
         this.config = config;
@@ -36,6 +40,8 @@ public final class TopologyApp implements AutoCloseable {
         // We have no global stores; opting in now is what Kafka 5.0 will default to, and it silences
         // a startup warning that operators would otherwise chase.
         props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        this.props = props;
+        this.memberLock = lockDefaultMember(props);
         this.topicCreator = new AdminTopicCreator(Admin.create(adminProps(props)),
                 config.requestTopicPartitions(), config.requestTopicReplication());
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.registryUrl());
@@ -64,8 +70,10 @@ public final class TopologyApp implements AutoCloseable {
             topicCreator.ensure(topic);
         }
         config.servedModels().forEach(model -> topicCreator.ensure(topics.requestsFor(model)));
-        log.info("Starting topology {}: {} -> {}<model> (models: {}), errors -> {} / {}",
-                config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG), topics.prompts(),
+        log.info("Starting topology {} (member {}, state in {}): {} -> {}<model> (models: {}), errors -> {} / {}",
+                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                props.getProperty("main.consumer.group.instance.id", props.getProperty("group.instance.id", "dynamic")),
+                props.getProperty(StreamsConfig.STATE_DIR_CONFIG, "the default state.dir"), topics.prompts(),
                 topics.requestsPrefix(), config.servedModels().isEmpty() ? "any" : config.servedModels(),
                 topics.deadLetters(), topics.results());
         streams.start();
@@ -100,8 +108,34 @@ public final class TopologyApp implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         topicCreator.close();
+        if (memberLock != null) {
+            memberLock.close();
+        }
         running.countDown();
         log.info("Topology stopped");
+    }
+
+    /**
+     * The default member name (see {@link TopologyConfig#defaultInstanceId}) is safe only while this
+     * process alone uses the state directory; without the lock this instance joins as a dynamic
+     * member rather than fence the other one out again and again.
+     */
+    private static MemberLock lockDefaultMember(Properties props) {
+        String stateDir = props.getProperty(StreamsConfig.STATE_DIR_CONFIG, TopologyConfig.DEFAULT_STATE_DIR);
+        String member = props.getProperty(TopologyConfig.MAIN_CONSUMER_INSTANCE_ID);
+        if (member == null || !member.equals(TopologyConfig.defaultInstanceId(stateDir))) {
+            return null; // named by the operator, or no static membership
+        }
+        Optional<MemberLock> lock = MemberLock.tryAcquire(Path.of(stateDir),
+                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        if (lock.isPresent()) {
+            return lock.get();
+        }
+        props.remove(TopologyConfig.MAIN_CONSUMER_INSTANCE_ID);
+        log.warn("Another topology uses the state directory {} for {}: this one joins as a dynamic member, so after a"
+                + " crash its partitions wait for session.timeout.ms. Give each instance its own --state-dir (or"
+                + " --instance-id).", stateDir, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        return null;
     }
 
     private static Properties adminProps(Properties streamsProps) {
