@@ -96,6 +96,9 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
             .setNumBrokerNodes(1)
             .setNumControllerNodes(1)
             .setBrokerSecurityProtocol(protocol)
+            // The same for the controller listener: with an authorizer, a PLAINTEXT controller
+            // listener would see the broker as ANONYMOUS and refuse its registration.
+            .setControllerSecurityProtocol(protocol)
             // The test kit's default is the latest *testing* version, which enables unstable
             // features; production brokers run latestProduction().
             .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
