@@ -19,19 +19,21 @@ import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
 import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A worker (while requests are in flight), then a topology (with requests queued), each its own JVM,
@@ -54,7 +56,8 @@ class CrashRecoveryTest {
 
     @Test
     @Timeout(420)
-    void aWorkerRestartedUnderItsIdServesEveryPartitionAgainWithinSeconds(@TempDir Path dir) throws Exception {
+    void aWorkerRestartedUnderItsIdServesEveryPartitionAgainWithinSeconds() throws Exception {
+        Path dir = freshDirectory("worker");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
                 SchemaRegistryProcess registry = SchemaRegistryProcess.start()) {
             KafkaEndpoint endpoint = KafkaEndpoint.plain(kafka.bootstrapServers(), registry.url());
@@ -78,8 +81,8 @@ class CrashRecoveryTest {
 
     @Test
     @Timeout(420)
-    void aTopologyRestartedInItsStateDirectoryRoutesEveryPartitionAgainWithinSeconds(@TempDir Path dir)
-            throws Exception {
+    void aTopologyRestartedInItsStateDirectoryRoutesEveryPartitionAgainWithinSeconds() throws Exception {
+        Path dir = freshDirectory("topology");
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
                 SchemaRegistryProcess registry = SchemaRegistryProcess.start();
                 LoadedModel model = ModelLoader.load(ROOT.resolve("fixtures/models/" + MODEL))) {
@@ -204,6 +207,19 @@ class CrashRecoveryTest {
                     .hasSize(PARTITIONS).allSatisfy((partition, seconds) ->
                             assertThat(seconds).isLessThanOrEqualTo(GOAL.toSeconds()));
         }
+    }
+
+    /** target/recovery/{@code name}, emptied: the processes' logs stay there for a look after a run. */
+    private static Path freshDirectory(String name) throws IOException {
+        Path dir = Path.of("target", "recovery", name).toAbsolutePath();
+        if (Files.exists(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return Files.createDirectories(dir);
     }
 
     /** Every topic with {@link #PARTITIONS} partitions, before any reader assigns them. */
