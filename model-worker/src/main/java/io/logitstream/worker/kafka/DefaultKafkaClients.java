@@ -86,19 +86,24 @@ final class DefaultKafkaClients implements KafkaClients {
      * Static membership: the member is its worker id, so an incarnation restarted under the same id
      * (after a crash, {@code kill -9} included) takes over the dead one's partitions at once, without
      * a rebalance and without waiting for the session to expire. The session timeout then only
-     * bounds how long a worker that does not come back keeps its partitions. The classic protocol
-     * is the default because the consumer protocol (KIP-848) refuses a static member whose instance
-     * id is still held by an unexpired member, and its session timeout is set on the broker, by
-     * default 45 s at least.
+     * bounds how long a worker that does not come back keeps its partitions.
+     *
+     * <p>Only under the classic protocol, the default. Under the consumer protocol (KIP-848,
+     * {@code group.protocol=consumer}) the broker refuses a static member whose instance id an
+     * unexpired member still holds (measured: the restarted worker failed at once with
+     * UnreleasedInstanceIdException), and the session timeout is the broker's (45 s at least by
+     * default), so there a worker joins as a dynamic member.
      */
     private void membershipDefaults(Properties p) {
+        if ("consumer".equalsIgnoreCase(String.valueOf(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)).trim())) {
+            p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+            return;
+        }
         // Forced, like the transactional id: one id shared by two workers (from a shared config file)
         // would make them fence each other in turn.
         p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.workerId());
-        if (!"consumer".equalsIgnoreCase(String.valueOf(p.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)))) {
-            p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
-                    Integer.toString(WorkerSettings.SESSION_TIMEOUT_MS_DEFAULT));
-        }
+        p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                Integer.toString(WorkerSettings.SESSION_TIMEOUT_MS_DEFAULT));
     }
 
     private Properties producerBase(String suffix) {
