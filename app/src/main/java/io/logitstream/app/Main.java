@@ -23,16 +23,19 @@ import picocli.CommandLine.Command;
 public final class Main {
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Main())
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: errors a user can act on are printed without a stack trace. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-                    // Errors a user can act on are printed without a stack trace.
                     commandLine.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e));
                     if (Boolean.getBoolean("logitstream.debug")) {
                         e.printStackTrace(commandLine.getErr());
                     }
                     return 1;
                 });
-        System.exit(cli.execute(args));
     }
 }

@@ -5,16 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logitstream.contract.Topics;
 import io.logitstream.schema.ChatMessage;
 import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.ResultStatus;
 import io.logitstream.schema.Task;
 import io.logitstream.schema.TeacherParams;
 import io.logitstream.worker.cli.GenerationFlags;
 import io.logitstream.worker.cli.KafkaOptions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,47 +74,86 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Wait for the result and print tokens and result as JSON lines.")
     boolean await;
 
-    @Option(names = "--timeout", defaultValue = "120", description = "Seconds to wait with --wait (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "120", description = "Seconds for everything: reaching the broker,"
+            + " its acknowledgement and, with --wait, the result (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    /** Exit status when the request was answered with an ERROR result or dead-lettered. */
+    static final int NOT_OK = 2;
 
     @Override
     public Integer call() throws Exception {
         PromptRequest request = build();
-        Topics topics = Topics.from(kafka.settings());
+        Map<String, String> settings = kafka.settings();
+        Topics topics = Topics.from(settings);
+        KafkaEndpoint endpoint = KafkaEndpoint.of(kafka.bootstrapServers(), kafka.registryUrl(), settings);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         if (!await) {
-            try (RequestSender sender = new RequestSender(kafka.bootstrapServers(), kafka.registryUrl(), topics.prompts())) {
-                var meta = sender.send(request);
+            BrokerReachability.await(endpoint.bootstrapServers(), remaining(deadline));
+            try (RequestSender sender = new RequestSender(endpoint, topics.prompts(), remaining(deadline))) {
+                var meta = send(sender, request);
                 System.out.println("{\"request_id\": \"" + request.getRequestId() + "\", \"partition\": "
                         + meta.partition() + ", \"offset\": " + meta.offset() + "}");
             }
             return 0;
         }
-        CountDownLatch done = new CountDownLatch(1);
+        CompletableFuture<Integer> outcome = new CompletableFuture<>();
         var print = OutputWatcher.jsonLines(System.out, topics);
-        try (OutputWatcher watcher = new OutputWatcher(kafka.bootstrapServers(), kafka.registryUrl(), topics, false,
-                output -> {
+        try (OutputWatcher watcher = new OutputWatcher(endpoint, topics, false, remaining(deadline), output -> {
                     if (concerns(output, request.getRequestId())) {
                         print.accept(output);
                         if (!(output instanceof OutputWatcher.Output.Token)) {
-                            done.countDown();
+                            outcome.complete(exitStatus(output));
                         }
                     }
                 });
-             RequestSender sender = new RequestSender(kafka.bootstrapServers(), kafka.registryUrl(), topics.prompts())) {
-            Thread thread = new Thread(watcher, "watch");
+             RequestSender sender = new RequestSender(endpoint, topics.prompts(), remaining(deadline))) {
+            Thread thread = new Thread(() -> {
+                try {
+                    watcher.run();
+                } catch (RuntimeException e) {
+                    outcome.completeExceptionally(e);
+                }
+            }, "watch");
             thread.start();
             long sent = System.nanoTime();
-            sender.send(request);
-            boolean answered = done.await(timeoutSeconds, TimeUnit.SECONDS);
-            if (answered) {
+            send(sender, request);
+            try {
+                int status = outcome.get(remaining(deadline).toNanos(), TimeUnit.NANOSECONDS);
                 System.err.printf("answered %.1f ms after sending%n", (System.nanoTime() - sent) / 1e6);
-            } else {
+                return status;
+            } catch (java.util.concurrent.TimeoutException e) {
                 System.err.println("No result for " + request.getRequestId() + " within " + timeoutSeconds
-                        + " s. Is a topology running, and a worker for model '" + model + "'?");
+                        + " s. Is a topology running, and a worker for model '" + model + "'?"
+                        + (requestId != null ? " (The topology drops a request_id it has routed before.)" : ""));
                 return 1;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("reading the results failed: " + e.getCause().getMessage(),
+                        e.getCause());
             }
         }
-        return 0;
+    }
+
+    /** 0 for an OK result; {@link #NOT_OK} for an ERROR result or a dead letter. */
+    static int exitStatus(OutputWatcher.Output output) {
+        if (output instanceof OutputWatcher.Output.Result r) {
+            return r.value().getStatus() == ResultStatus.OK ? 0 : NOT_OK;
+        }
+        return NOT_OK;
+    }
+
+    private static RecordMetadata send(RequestSender sender, PromptRequest request)
+            throws InterruptedException {
+        try {
+            return sender.send(request);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the broker did not take the request: " + e.getCause().getMessage(),
+                    e.getCause());
+        }
+    }
+
+    private static Duration remaining(long deadlineNanos) {
+        return Duration.ofNanos(Math.max(1_000_000, deadlineNanos - System.nanoTime()));
     }
 
     private static boolean concerns(OutputWatcher.Output output, String requestId) {

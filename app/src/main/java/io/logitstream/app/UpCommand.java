@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -54,10 +55,8 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default ${DEFAULT-VALUE}).")
     String device;
 
-
-    @Option(names = "--no-examples", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Send the example requests (default: yes).")
-    boolean examples;
+    @Option(names = "--no-examples", description = "Do not send the example requests; just start and serve.")
+    boolean noExamples;
 
     @Option(names = "--exit-after-examples", description = "Stop once the examples are answered (for scripts and smoke tests).")
     boolean exitAfterExamples;
@@ -84,7 +83,7 @@ public final class UpCommand implements Callable<Integer> {
         Map<String, String> workerSettings = kafka.settings();
         Map<String, String> settings = kafka.settings();
         settings.put(TopologyConfig.MODELS_KEY, model.name());
-        settings.put("state.dir", root.resolve(".run/streams").toString());
+        settings.putIfAbsent("state.dir", RunDirectory.streamsState().toString());
         settings.putIfAbsent("commit.interval.ms", "50");
         TopologyApp topology = new TopologyApp(TopologyConfig.from(settings)).start();
         topology.awaitRunning(Duration.ofSeconds(60));
@@ -96,9 +95,11 @@ public final class UpCommand implements Callable<Integer> {
         Thread workerThread = new Thread(worker, "worker-" + model.name());
         workerThread.start();
 
-        Topics topics = Topics.defaults();
+        // The user's settings, without what was added for the topology above.
+        Topics topics = Topics.from(workerSettings);
+        KafkaEndpoint endpoint = KafkaEndpoint.of(bootstrap, registry, workerSettings);
         ExamplePrinter printer = new ExamplePrinter(out);
-        OutputWatcher watcher = new OutputWatcher(bootstrap, registry, topics, false, printer);
+        OutputWatcher watcher = new OutputWatcher(endpoint, topics, false, Duration.ofSeconds(60), printer);
         Thread watcherThread = new Thread(watcher, "watch");
         watcherThread.setDaemon(true);
         watcherThread.start();
@@ -123,8 +124,8 @@ public final class UpCommand implements Callable<Integer> {
                     + " computations, its text is gibberish. Serve a real checkpoint with"
                     + " ./logitstream up --model /path/to/hf-model-folder");
         }
-        if (examples) {
-            sendExamples(model.name(), bootstrap, registry, topics, printer);
+        if (!noExamples) {
+            sendExamples(model.name(), endpoint, topics, printer);
         }
         out.println();
         out.println("Send your own requests from another terminal, for example:");
@@ -140,21 +141,31 @@ public final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void sendExamples(String model, String bootstrap, String registry, Topics topics, ExamplePrinter printer)
-            throws Exception {
-        List<PromptRequest> requests = List.of(
-                PromptRequest.newBuilder().setRequestId("example-score").setModel(model).setTask(Task.SCORE)
+    /**
+     * The examples carry this run's suffix in their request ids: the topology drops a request id it
+     * has routed before (within a day), so fixed ids would go unanswered on the next run.
+     */
+    static List<PromptRequest> examples(String model, String run) {
+        return List.of(
+                PromptRequest.newBuilder().setRequestId("example-score-" + run).setModel(model).setTask(Task.SCORE)
                         .setText("The quick brown fox jumps over the lazy dog.").setTopLogprobs(3).build(),
-                PromptRequest.newBuilder().setRequestId("example-generate").setModel(model).setTask(Task.GENERATE)
+                PromptRequest.newBuilder().setRequestId("example-generate-" + run).setModel(model)
+                        .setTask(Task.GENERATE)
                         .setText("Once upon a time")
                         .setGeneration(GenerationParams.newBuilder().setMaxNewTokens(16).build()).build(),
-                PromptRequest.newBuilder().setRequestId("example-choice").setModel(model).setTask(Task.CHOICE)
+                PromptRequest.newBuilder().setRequestId("example-choice-" + run).setModel(model).setTask(Task.CHOICE)
                         .setText("Question: Which is a fruit?\nAnswer:").setChoices(List.of(" apple", " car"))
                         .setGoldIndex(0).build(),
-                PromptRequest.newBuilder().setRequestId("example-invalid").setModel(model).setTask(Task.GENERATE)
+                PromptRequest.newBuilder().setRequestId("example-invalid-" + run).setModel(model)
+                        .setTask(Task.GENERATE)
                         .setText("Hello").setGeneration(GenerationParams.newBuilder().setTopP(2f).build()).build());
+    }
+
+    private void sendExamples(String model, KafkaEndpoint endpoint, Topics topics, ExamplePrinter printer)
+            throws Exception {
+        List<PromptRequest> requests = examples(model, UUID.randomUUID().toString().substring(0, 8));
         out.println();
-        try (RequestSender sender = new RequestSender(bootstrap, registry, topics.prompts())) {
+        try (RequestSender sender = new RequestSender(endpoint, topics.prompts(), Duration.ofSeconds(60))) {
             for (PromptRequest request : requests) {
                 printer.expect(request.getRequestId());
                 long sentAt = System.nanoTime();

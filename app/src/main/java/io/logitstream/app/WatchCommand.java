@@ -2,6 +2,8 @@ package io.logitstream.app;
 
 import io.logitstream.contract.Topics;
 import io.logitstream.worker.cli.KafkaOptions;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,11 +20,17 @@ public final class WatchCommand implements Callable<Integer> {
     @Option(names = "--from-beginning", description = "Replay everything already on the topics first.")
     boolean fromBeginning;
 
+    @Option(names = "--timeout", defaultValue = "30", description = "Seconds to reach the broker at start before"
+            + " giving up (default ${DEFAULT-VALUE}); once running, a lost broker is reported and retried.")
+    long timeoutSeconds;
+
     @Override
     public Integer call() throws Exception {
-        Topics topics = Topics.from(kafka.settings());
-        OutputWatcher watcher = new OutputWatcher(kafka.bootstrapServers(), kafka.registryUrl(), topics,
-                fromBeginning, OutputWatcher.jsonLines(System.out, topics));
+        Map<String, String> settings = kafka.settings();
+        Topics topics = Topics.from(settings);
+        OutputWatcher watcher = new OutputWatcher(KafkaEndpoint.of(kafka.bootstrapServers(), kafka.registryUrl(),
+                settings), topics, fromBeginning, Duration.ofSeconds(timeoutSeconds),
+                OutputWatcher.jsonLines(System.out, topics));
         Runtime.getRuntime().addShutdownHook(new Thread(watcher::close));
         watcher.run();
         return 0;

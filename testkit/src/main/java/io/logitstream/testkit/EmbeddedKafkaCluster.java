@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -53,11 +55,13 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
 
   private final KafkaClusterTestKit cluster;
   private final Admin admin;
+  private final SecurityProtocol protocol;
   private volatile boolean closed;
 
-  private EmbeddedKafkaCluster(KafkaClusterTestKit cluster) {
+  private EmbeddedKafkaCluster(KafkaClusterTestKit cluster, SecurityProtocol protocol) {
     this.cluster = cluster;
     this.admin = cluster.admin();
+    this.protocol = protocol;
   }
 
   /** Starts a cluster with {@link #defaultBrokerConfig()}. */
@@ -70,11 +74,31 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
    * where both set a key).
    */
   public static EmbeddedKafkaCluster start(Map<String, String> brokerConfig) {
+    return start(brokerConfig, SecurityProtocol.PLAINTEXT);
+  }
+
+  /**
+   * Starts a cluster whose only client listener is SASL_PLAINTEXT with the PLAIN mechanism: a
+   * client without {@link #clientSecuritySettings()} cannot connect. The test kit writes the
+   * broker's JAAS file (and points {@code java.security.auth.login.config} of this JVM at it),
+   * enables the standard authorizer and makes the user of {@link #clientSecuritySettings()} a
+   * super user, so no ACLs are needed.
+   */
+  public static EmbeddedKafkaCluster startWithSasl() {
+    return start(Map.of(), SecurityProtocol.SASL_PLAINTEXT);
+  }
+
+  private static EmbeddedKafkaCluster start(
+      Map<String, String> brokerConfig, SecurityProtocol protocol) {
     TestKitNodes nodes =
         new TestKitNodes.Builder()
             .setCombined(true)
             .setNumBrokerNodes(1)
             .setNumControllerNodes(1)
+            .setBrokerSecurityProtocol(protocol)
+            // The same for the controller listener: with an authorizer, a PLAINTEXT controller
+            // listener would see the broker as ANONYMOUS and refuse its registration.
+            .setControllerSecurityProtocol(protocol)
             // The test kit's default is the latest *testing* version, which enables unstable
             // features; production brokers run latestProduction().
             .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
@@ -89,7 +113,7 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
       cluster.format();
       cluster.startup();
       cluster.waitForReadyBrokers();
-      return new EmbeddedKafkaCluster(cluster);
+      return new EmbeddedKafkaCluster(cluster, protocol);
     } catch (Exception e) {
       if (cluster != null) {
         try {
@@ -108,6 +132,26 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
   /** {@code host:port} of the broker listener, for {@code bootstrap.servers}. */
   public String bootstrapServers() {
     return cluster.bootstrapServers();
+  }
+
+  /**
+   * The client settings this cluster's listener needs: empty for PLAINTEXT; for {@link
+   * #startWithSasl()} {@code security.protocol}, {@code sasl.mechanism} and {@code
+   * sasl.jaas.config} of the test kit's super user.
+   */
+  public Map<String, String> clientSecuritySettings() {
+    if (protocol != SecurityProtocol.SASL_PLAINTEXT) {
+      return Map.of();
+    }
+    return Map.of(
+        "security.protocol", protocol.name,
+        "sasl.mechanism", "PLAIN",
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+            + JaasUtils.KAFKA_PLAIN_ADMIN
+            + "\" password=\""
+            + JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD
+            + "\";");
   }
 
   /**

@@ -5,7 +5,9 @@ import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.contract.AdminTopicCreator;
 import io.logitstream.contract.DeadLetterFit;
 import io.logitstream.topology.route.DecodeRetry;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +34,8 @@ public final class TopologyApp implements AutoCloseable {
     private final CountDownLatch running = new CountDownLatch(1);
     /** The most a record the topology writes may take; lowered to the dead-letter topic's limit on start. */
     private final AtomicInteger maxRecordBytes;
+    private final Properties props;
+    private final MemberLock memberLock;
 
     public TopologyApp(TopologyConfig config) {
         this.config = config;
@@ -41,6 +45,8 @@ public final class TopologyApp implements AutoCloseable {
         // We have no global stores; opting in now is what Kafka 5.0 will default to, and it silences
         // a startup warning that operators would otherwise chase.
         props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        this.props = props;
+        this.memberLock = lockDefaultMember(props);
         this.topicCreator = new AdminTopicCreator(Admin.create(adminProps(props)),
                 config.requestTopicPartitions(), config.requestTopicReplication());
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.registryUrl());
@@ -72,8 +78,10 @@ public final class TopologyApp implements AutoCloseable {
         config.servedModels().forEach(model -> topicCreator.ensure(topics.requestsFor(model)));
         topicCreator.maxMessageBytes(topics.deadLetters())
                 .ifPresent(topicLimit -> maxRecordBytes.getAndUpdate(limit -> Math.min(limit, topicLimit)));
-        log.info("Starting topology {}: {} -> {}<model> (models: {}), errors -> {} / {}",
-                config.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG), topics.prompts(),
+        log.info("Starting topology {} (member {}, state in {}): {} -> {}<model> (models: {}), errors -> {} / {}",
+                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                props.getProperty("main.consumer.group.instance.id", props.getProperty("group.instance.id", "dynamic")),
+                props.getProperty(StreamsConfig.STATE_DIR_CONFIG, "the default state.dir"), topics.prompts(),
                 topics.requestsPrefix(), config.servedModels().isEmpty() ? "any" : config.servedModels(),
                 topics.deadLetters(), topics.results());
         streams.start();
@@ -108,6 +116,9 @@ public final class TopologyApp implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         topicCreator.close();
+        if (memberLock != null) {
+            memberLock.close();
+        }
         running.countDown();
         log.info("Topology stopped");
     }
@@ -117,6 +128,29 @@ public final class TopologyApp implements AutoCloseable {
         String value = props.getProperty(StreamsConfig.PRODUCER_PREFIX + "max.request.size",
                 props.getProperty("max.request.size"));
         return value == null ? DeadLetterFit.DEFAULT_MAX_RECORD_BYTES : Integer.parseInt(value.trim());
+    }
+
+    /**
+     * The default member name (see {@link TopologyConfig#defaultInstanceId}) is safe only while this
+     * process alone uses the state directory; without the lock this instance joins as a dynamic
+     * member rather than fence the other one out again and again.
+     */
+    private static MemberLock lockDefaultMember(Properties props) {
+        String stateDir = props.getProperty(StreamsConfig.STATE_DIR_CONFIG, TopologyConfig.DEFAULT_STATE_DIR);
+        String member = props.getProperty(TopologyConfig.MAIN_CONSUMER_INSTANCE_ID);
+        if (member == null || !member.equals(TopologyConfig.defaultInstanceId(stateDir))) {
+            return null; // named by the operator, or no static membership
+        }
+        Optional<MemberLock> lock = MemberLock.tryAcquire(Path.of(stateDir),
+                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        if (lock.isPresent()) {
+            return lock.get();
+        }
+        props.remove(TopologyConfig.MAIN_CONSUMER_INSTANCE_ID);
+        log.warn("Another topology uses the state directory {} for {}: this one joins as a dynamic member, so after a"
+                + " crash its partitions wait for session.timeout.ms. Give each instance its own --state-dir (or"
+                + " --instance-id).", stateDir, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
+        return null;
     }
 
     private static Properties adminProps(Properties streamsProps) {

@@ -10,8 +10,9 @@ import java.util.Properties;
  * {@code clientProperties}; the worker sets the ones its delivery guarantees depend on.
  *
  * @param modelName             the pool this worker joins: it consumes {@code llm.requests.<modelName>}
- * @param workerId              unique per process; part of the transactional id, so a restarted worker with
- *                              the same id fences its previous incarnation
+ * @param workerId              unique per process; part of the transactional id and the consumer's
+ *                              {@code group.instance.id}, so a restarted worker with the same id fences its
+ *                              previous incarnation and takes over its partitions without a rebalance
  * @param maxBatch              most records taken per poll ({@code max.poll.records})
  * @param maxInflight           most requests admitted and not yet published; when reached, the worker pauses
  *                              its partitions until results are published (backpressure)
@@ -39,6 +40,14 @@ public record WorkerSettings(
     public static final String MAX_INFLIGHT_KEY = "logitstream.worker.max.inflight";
     public static final String REVOKE_WAIT_KEY = "logitstream.worker.revoke.wait.ms";
     public static final String OFFSET_METADATA_MAX_BYTES_KEY = "logitstream.worker.offset.metadata.max.bytes";
+    /**
+     * Default {@code session.timeout.ms} of the worker's consumer: how long the partitions of a worker
+     * that died and does not come back stay unserved before the group moves them. Shorter moves them
+     * sooner but drops a live worker whose heartbeats stall that long (GC pause, overloaded host); a
+     * worker restarted under the same id gets its partitions back at once whatever this is. The
+     * broker's {@code group.min.session.timeout.ms} (6 s by default) is the floor.
+     */
+    public static final int SESSION_TIMEOUT_MS_DEFAULT = 10_000;
 
     public WorkerSettings {
         if (maxBatch < 1) {

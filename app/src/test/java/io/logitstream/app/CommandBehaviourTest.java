@@ -1,0 +1,75 @@
+package io.logitstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.logitstream.schema.DeadLetter;
+import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.ResultStatus;
+import io.logitstream.schema.ScoringResult;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** What the commands promise a person, checked without a broker. */
+class CommandBehaviourTest {
+
+    @Test
+    void noExamplesMeansNoExamples() {
+        UpCommand quiet = new UpCommand();
+        new CommandLine(quiet).parseArgs("--no-examples");
+        UpCommand plain = new UpCommand();
+        new CommandLine(plain).parseArgs();
+
+        assertThat(quiet.noExamples).isTrue();
+        assertThat(plain.noExamples).isFalse();
+    }
+
+    @Test
+    void everyRunOfUpSendsItsExamplesUnderFreshRequestIds() {
+        Set<String> ids = new HashSet<>();
+        for (String run : List.of("run-a", "run-b")) {
+            UpCommand.examples("tiny-gpt2", run).stream().map(PromptRequest::getRequestId).forEach(ids::add);
+        }
+        assertThat(ids).hasSize(2 * UpCommand.examples("m", "x").size());
+    }
+
+    @Test
+    void sendExitsNonZeroOnAnErrorResultOrADeadLetter() {
+        assertThat(SendCommand.exitStatus(new OutputWatcher.Output.Result(result(ResultStatus.OK)))).isZero();
+        assertThat(SendCommand.exitStatus(new OutputWatcher.Output.Result(result(ResultStatus.ERROR))))
+                .isEqualTo(SendCommand.NOT_OK);
+        assertThat(SendCommand.exitStatus(new OutputWatcher.Output.Dead(new DeadLetter())))
+                .isEqualTo(SendCommand.NOT_OK);
+    }
+
+    @Test
+    void sendToAStoppedBrokerFailsWithinItsTimeoutWithOneMessage() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine().setErr(new PrintWriter(err, true));
+        long start = System.nanoTime();
+
+        int status = cli.execute("send", "--bootstrap-servers", "localhost:" + closedPort, "--model", "m",
+                "--text", "hi", "--wait", "--timeout", "2");
+
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(status).isEqualTo(1);
+        assertThat(seconds).isLessThan(6);
+        assertThat(err.toString().strip()).startsWith("error: cannot reach the Kafka broker at localhost:" + closedPort)
+                .doesNotContain("\n");
+    }
+
+    private static ScoringResult result(ResultStatus status) {
+        ScoringResult result = new ScoringResult();
+        result.setStatus(status);
+        return result;
+    }
+}
