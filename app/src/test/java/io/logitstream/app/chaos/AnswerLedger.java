@@ -27,8 +27,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class AnswerLedger implements AutoCloseable {
 
-    /** One answer: a dead letter (with its code and stage) or a result (OK, or an error code). */
-    record Answer(boolean deadLetter, String code, String stage) {
+    /**
+     * One answer: a dead letter (with its code and stage) or a result (OK, or an error code), and
+     * when this reader got it (System.nanoTime).
+     */
+    record Answer(boolean deadLetter, String code, String stage, long readAtNanos) {
 
         boolean duplicateNotice() {
             return !deadLetter && ErrorCodes.DUPLICATE.equals(code);
@@ -64,7 +67,7 @@ final class AnswerLedger implements AutoCloseable {
         this.deadLetters = new AvroDeserializer<>(DeadLetter.class, registry);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(resultsTopic, deadLetterTopic)) {
-            partitions.addAll(TopicPartitions.of(consumer, topic, Duration.ofSeconds(30)));
+            partitions.addAll(TopicPartitions.of(consumer, topic, Duration.ofSeconds(60)));
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
@@ -76,14 +79,14 @@ final class AnswerLedger implements AutoCloseable {
                 ScoringResult result = results.deserialize(record.topic(), record.value());
                 String code = result.getStatus() == ResultStatus.OK ? ResultStatus.OK.name()
                         : result.getError() == null ? "ERROR (no code)" : result.getError().getCode();
-                add(result.getRequestId(), new Answer(false, code, "result"));
+                add(result.getRequestId(), new Answer(false, code, "result", System.nanoTime()));
             } else {
                 DeadLetter letter = deadLetters.deserialize(record.topic(), record.value());
                 String id = letter.getKey() != null
                         ? StandardCharsets.UTF_8.decode(letter.getKey().duplicate()).toString()
                         : letter.getRequestId();
                 add(id == null ? "(no key, no request_id)" : id,
-                        new Answer(true, letter.getErrorCode(), letter.getStage()));
+                        new Answer(true, letter.getErrorCode(), letter.getStage(), System.nanoTime()));
             }
         }
     }
@@ -106,6 +109,11 @@ final class AnswerLedger implements AutoCloseable {
 
     List<Answer> answersFor(String id) {
         return byId.getOrDefault(id, List.of());
+    }
+
+    /** How many answers were read, all ids together. */
+    int count() {
+        return byId.values().stream().mapToInt(List::size).sum();
     }
 
     Map<String, List<Answer>> all() {

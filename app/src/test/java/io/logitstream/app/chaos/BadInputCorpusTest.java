@@ -13,14 +13,6 @@ import io.logitstream.serde.AvroSerializer;
 import io.logitstream.testkit.EmbeddedKafkaCluster;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import io.logitstream.topology.TopologyApp;
-import io.logitstream.topology.TopologyConfig;
-import io.logitstream.worker.engine.LoadedModel;
-import io.logitstream.worker.engine.ModelLoader;
-import io.logitstream.worker.engine.batch.BatchBudgets;
-import io.logitstream.worker.kafka.KafkaModelWorker;
-import io.logitstream.worker.kafka.WorkerSettings;
-import io.logitstream.worker.serving.ServingScheduler;
-import io.logitstream.worker.task.TaskRouter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,15 +62,13 @@ class BadInputCorpusTest {
     void everyBadRecordIsAnsweredOnceAndRoutingNeverStalls() throws Exception {
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
                 SchemaRegistryProcess registry = SchemaRegistryProcess.start();
-                LoadedModel model = ModelLoader.load(ROOT.resolve("fixtures/models/tiny-gpt2"));
-                TopologyApp topology = new TopologyApp(topologyConfig(kafka, registry)).start()) {
+                TopologyApp topology = new TopologyApp(ChaosTopology.config(kafka.bootstrapServers(),
+                        registry.url(), "corpus-" + UUID.randomUUID(), Files.createTempDirectory("logitstream-corpus"),
+                        MODEL)).start()) {
             assertThat(topology.awaitRunning(Duration.ofSeconds(90))).as("topology running").isTrue();
-            KafkaModelWorker worker = new KafkaModelWorker(
-                    WorkerSettings.of(kafka.bootstrapServers(), registry.url(), MODEL, "corpus-worker", Map.of()),
-                    new ServingScheduler(new TaskRouter(model, "corpus-worker"), BatchBudgets.defaults()));
-            Thread workerThread = new Thread(worker, "corpus-worker");
-            workerThread.start();
-            try (AnswerLedger answers = new AnswerLedger(kafka.bootstrapServers(), registry.url(),
+            try (InProcessWorker worker = InProcessWorker.start(ROOT.resolve("fixtures/models/tiny-gpt2"), MODEL,
+                    "corpus-worker", kafka.bootstrapServers(), registry.url());
+                    AnswerLedger answers = new AnswerLedger(kafka.bootstrapServers(), registry.url(),
                     topics.results(), topics.deadLetters())) {
                 List<BadInputCorpus.Entry> corpus = corpus(registry);
                 List<String> valid = IntStream.range(0, VALID_AFTER).mapToObj(i -> "after-corpus-" + i).toList();
@@ -89,11 +79,7 @@ class BadInputCorpusTest {
                 Thread.sleep(SETTLE.toMillis());
                 answers.drainToCommittedEnd(Duration.ofSeconds(30));
                 verify(answers, corpus, valid, answeredSeconds);
-                assertThat(worker.failed()).as("the worker survived the corpus").isFalse();
-                assertThat(workerThread.isAlive()).as("the worker is still serving").isTrue();
-            } finally {
-                worker.close();
-                workerThread.join(30_000);
+                assertThat(worker.serving()).as("the worker survived the corpus").isTrue();
             }
         }
     }
@@ -130,11 +116,11 @@ class BadInputCorpusTest {
 
     /** Polls until every entry and every valid request has all the answers it should get. */
     private static void awaitAnswers(AnswerLedger answers, List<BadInputCorpus.Entry> corpus, List<String> valid,
-            KafkaModelWorker worker) {
+            InProcessWorker worker) {
         long deadline = System.nanoTime() + ANSWER_DEADLINE.toNanos();
         while (!(corpus.stream().allMatch(e -> answered(answers.answersFor(e.id()), e.duplicates()))
                 && valid.stream().allMatch(id -> answered(answers.answersFor(id), 0)))) {
-            if (System.nanoTime() > deadline || worker.failed()) {
+            if (System.nanoTime() > deadline || !worker.serving()) {
                 return; // verify() names what is missing
             }
             answers.poll(Duration.ofMillis(100));
@@ -194,19 +180,6 @@ class BadInputCorpusTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("registering a JSON Schema: %s", response.body()).isEqualTo(200);
         return json.readTree(response.body()).path("id").asInt();
-    }
-
-    private static TopologyConfig topologyConfig(EmbeddedKafkaCluster kafka, SchemaRegistryProcess registry)
-            throws Exception {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", kafka.bootstrapServers());
-        settings.put("schema.registry.url", registry.url());
-        settings.put("application.id", "corpus-" + UUID.randomUUID());
-        settings.put("state.dir", Files.createTempDirectory("logitstream-corpus").toString());
-        settings.put("commit.interval.ms", "50");
-        settings.put(TopologyConfig.MODELS_KEY, MODEL);
-        settings.put(TopologyConfig.REQUEST_PARTITIONS_KEY, "2");
-        return TopologyConfig.from(settings);
     }
 
     private static byte[] bytes(String s) {
