@@ -108,7 +108,7 @@ final class FaultRun {
     }
 
     /** Gaps longer than {@link #STALL_GAP} between consecutive first answers, counted from the first send. */
-    private static int stalls(List<Long> arrivals, long startedAt) {
+    static int stalls(List<Long> arrivals, long startedAt) {
         List<Long> times = new ArrayList<>(arrivals);
         times.add(startedAt);
         times.sort(Long::compare);

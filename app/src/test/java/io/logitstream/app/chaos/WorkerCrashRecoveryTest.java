@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -130,13 +131,13 @@ class WorkerCrashRecoveryTest {
             return generateIds.stream().allMatch(id -> streams.containsKey(id) && streams.get(id).complete());
         }, worker);
 
-        verify(load, ledger, generateIds, resultsAtKill, streamsAtKill, restartedAt, allResultsSeconds);
+        verify(load, ledger, generateIds, resultsAtKill, streamsAtKill, restartedAt, sentAt, allResultsSeconds);
         assertThat(quiet).as("the worker group committed past every request (%s)", progress.describe()).isTrue();
         assertThat(worker.isAlive()).as("the last incarnation is still serving; log %s", worker.logFile()).isTrue();
     }
 
     private void verify(List<PromptRequest> load, OutputLedger ledger, Set<String> generateIds,
-            List<Integer> resultsAtKill, List<Integer> streamsAtKill, List<Long> restartedAt,
+            List<Integer> resultsAtKill, List<Integer> streamsAtKill, List<Long> restartedAt, long sentAt,
             double allResultsSeconds) {
         Map<String, List<ScoringResult>> results = ledger.resultsById();
         List<String> lost = new ArrayList<>();
@@ -179,6 +180,12 @@ class WorkerCrashRecoveryTest {
                 load.size(), count(load, Task.SCORE), count(load, Task.GENERATE), count(load, Task.CHOICE),
                 lost.size(), duplicates, notOk.size(), badStreams.size(), restartedAt.size(), resultsAtKill,
                 streamsAtKill, recovery, resentChunks, allResultsSeconds);
+
+        // The table's recovery for this scenario: the slower of the two restarts.
+        OptionalDouble slowestRecovery = restartedAt.stream().flatMapToDouble(t -> ledger.firstResultArrivalAfter(t)
+                .stream().mapToDouble(arrival -> (arrival - t) / 1e9)).max();
+        ChaosSummary.record("worker kill -9 x2", new FaultRun.Outcome(load.size(), lost.size(), duplicates,
+                notOk.size(), FaultRun.stalls(ledger.resultArrivals(), sentAt), slowestRecovery, allResultsSeconds));
 
         assertThat(lost.size() + duplicates + unexpected.size())
                 .as("exactly one result per request: lost %d %s, duplicated %d %s, unexpected %s", lost.size(), lost,
