@@ -28,10 +28,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class AnswerLedger implements AutoCloseable {
 
     /**
-     * One answer: a dead letter (with its code and stage) or a result (OK, or an error code), and
-     * when this reader got it (System.nanoTime).
+     * One answer: a dead letter (with its code and stage) or a result (OK, or an error code), and its
+     * record's timestamp: for a worker's answer, when the worker sent it (CreateTime), whenever this
+     * reader got around to reading it; the topology's answers keep the request's timestamp.
      */
-    record Answer(boolean deadLetter, String code, String stage, long readAtNanos) {
+    record Answer(boolean deadLetter, String code, String stage, long timestampMs) {
 
         boolean duplicateNotice() {
             return !deadLetter && ErrorCodes.DUPLICATE.equals(code);
@@ -79,14 +80,14 @@ final class AnswerLedger implements AutoCloseable {
                 ScoringResult result = results.deserialize(record.topic(), record.value());
                 String code = result.getStatus() == ResultStatus.OK ? ResultStatus.OK.name()
                         : result.getError() == null ? "ERROR (no code)" : result.getError().getCode();
-                add(result.getRequestId(), new Answer(false, code, "result", System.nanoTime()));
+                add(result.getRequestId(), new Answer(false, code, "result", record.timestamp()));
             } else {
                 DeadLetter letter = deadLetters.deserialize(record.topic(), record.value());
                 String id = letter.getKey() != null
                         ? StandardCharsets.UTF_8.decode(letter.getKey().duplicate()).toString()
                         : letter.getRequestId();
                 add(id == null ? "(no key, no request_id)" : id,
-                        new Answer(true, letter.getErrorCode(), letter.getStage(), System.nanoTime()));
+                        new Answer(true, letter.getErrorCode(), letter.getStage(), record.timestamp()));
             }
         }
     }

@@ -181,11 +181,13 @@ class WorkerCrashRecoveryTest {
                 lost.size(), duplicates, notOk.size(), badStreams.size(), restartedAt.size(), resultsAtKill,
                 streamsAtKill, recovery, resentChunks, allResultsSeconds);
 
+        System.out.printf("CHAOS SUMMARY: longest gap between results %s%n",
+                FaultRun.longestGap(millis(ledger.resultArrivals()), sentAt / 1_000_000));
         // The table's recovery for this scenario: the slower of the two restarts.
         OptionalDouble slowestRecovery = restartedAt.stream().flatMapToDouble(t -> ledger.firstResultArrivalAfter(t)
                 .stream().mapToDouble(arrival -> (arrival - t) / 1e9)).max();
         ChaosSummary.record("worker kill -9 x2", new FaultRun.Outcome(load.size(), lost.size(), duplicates,
-                notOk.size(), FaultRun.stalls(ledger.resultArrivals(), sentAt), slowestRecovery, allResultsSeconds));
+                notOk.size(), FaultRun.stalls(millis(ledger.resultArrivals())), slowestRecovery, allResultsSeconds));
 
         assertThat(lost.size() + duplicates + unexpected.size())
                 .as("exactly one result per request: lost %d %s, duplicated %d %s, unexpected %s", lost.size(), lost,
@@ -283,6 +285,11 @@ class WorkerCrashRecoveryTest {
 
     private static Set<String> ids(List<PromptRequest> load) {
         return load.stream().map(PromptRequest::getRequestId).collect(Collectors.toSet());
+    }
+
+    /** System.nanoTime values as milliseconds (the same arbitrary origin), for FaultRun's gap measures. */
+    private static List<Long> millis(List<Long> nanos) {
+        return nanos.stream().map(n -> n / 1_000_000).toList();
     }
 
     private static long count(List<PromptRequest> load, Task task) {
