@@ -106,6 +106,17 @@ public final class SchemaRegistryProcess implements AutoCloseable {
     return startOn(runnerJar(), port, timeout, dataDir);
   }
 
+  /**
+   * Starts a registry again on the port and storage of one that was killed or closed: for an
+   * outage that lasts while a test does something else ({@link #kill()}, then this).
+   */
+  public SchemaRegistryProcess startAgain() {
+    if (!closed) {
+      throw new IllegalStateException("the registry on port " + port + " is still running");
+    }
+    return startOn(runnerJar(), port, timeout, dataDir);
+  }
+
   /** Kills the registry outright (SIGKILL), as a crash would; this instance is closed. */
   public void kill() {
     killProcess();

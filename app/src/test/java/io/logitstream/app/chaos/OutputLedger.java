@@ -107,6 +107,11 @@ final class OutputLedger implements AutoCloseable {
         return chunks;
     }
 
+    /** When (System.nanoTime) each result was read, in the order read. */
+    List<Long> resultArrivals() {
+        return resultArrivalNanos;
+    }
+
     /** When (System.nanoTime) the first result read after {@code nanos} arrived, if one has. */
     OptionalLong firstResultArrivalAfter(long nanos) {
         return resultArrivalNanos.stream().mapToLong(Long::longValue).filter(t -> t > nanos).findFirst();

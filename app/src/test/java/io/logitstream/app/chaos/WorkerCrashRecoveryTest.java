@@ -18,16 +18,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -59,18 +58,18 @@ class WorkerCrashRecoveryTest {
     private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(10);
 
     private final Topics topics = Topics.defaults();
-    private final List<WorkerProcess> incarnations = new ArrayList<>();
+    private final List<MainProcess> incarnations = new ArrayList<>();
 
     @Test
     @Timeout(420)
     void everyRequestGetsExactlyOneResultAcrossTwoHardKills() throws Exception {
-        Path workDir = freshDirectory(Path.of("target", "chaos").toAbsolutePath());
+        Path workDir = ChaosFiles.freshDirectory(Path.of("target", "chaos").toAbsolutePath());
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
                 SchemaRegistryProcess registry = SchemaRegistryProcess.start()) {
             WorkerProcess.Launch launch = new WorkerProcess.Launch(ROOT.resolve("fixtures/models/tiny-gpt2"), MODEL,
                     WORKER_ID, kafka.bootstrapServers(), registry.url(), workerConfig(workDir), workDir);
             // The first worker JVM starts (slowly: JVM, DJL, model) while the topology starts here.
-            WorkerProcess first = startIncarnation(launch);
+            MainProcess first = startIncarnation(launch);
             try (TopologyApp topology = new TopologyApp(topologyConfig(kafka, registry, workDir)).start();
                     OutputLedger ledger = new OutputLedger(kafka.bootstrapServers(), registry.url(),
                             topics.results(), topics.tokens())) {
@@ -80,14 +79,14 @@ class WorkerCrashRecoveryTest {
                 incarnations.forEach(w -> System.err.printf("---- %s (tail)%n%s%n", w.logFile(), w.logTail()));
                 throw failure;
             } finally {
-                incarnations.forEach(WorkerProcess::close);
+                incarnations.forEach(MainProcess::close);
             }
         }
     }
 
     private void runAndVerify(EmbeddedKafkaCluster kafka, SchemaRegistryProcess registry, WorkerProcess.Launch launch,
-            OutputLedger ledger, WorkerProcess first) throws Exception {
-        WorkerProcess worker = first;
+            OutputLedger ledger, MainProcess first) throws Exception {
+        MainProcess worker = first;
         List<PromptRequest> load = ChaosLoad.requests(MODEL, REQUESTS);
         long sentAt = System.nanoTime();
         try (RequestSender sender = new RequestSender(kafka.bootstrapServers(), registry.url(), topics.prompts())) {
@@ -132,13 +131,13 @@ class WorkerCrashRecoveryTest {
             return generateIds.stream().allMatch(id -> streams.containsKey(id) && streams.get(id).complete());
         }, worker);
 
-        verify(load, ledger, generateIds, resultsAtKill, streamsAtKill, restartedAt, allResultsSeconds);
+        verify(load, ledger, generateIds, resultsAtKill, streamsAtKill, restartedAt, sentAt, allResultsSeconds);
         assertThat(quiet).as("the worker group committed past every request (%s)", progress.describe()).isTrue();
         assertThat(worker.isAlive()).as("the last incarnation is still serving; log %s", worker.logFile()).isTrue();
     }
 
     private void verify(List<PromptRequest> load, OutputLedger ledger, Set<String> generateIds,
-            List<Integer> resultsAtKill, List<Integer> streamsAtKill, List<Long> restartedAt,
+            List<Integer> resultsAtKill, List<Integer> streamsAtKill, List<Long> restartedAt, long sentAt,
             double allResultsSeconds) {
         Map<String, List<ScoringResult>> results = ledger.resultsById();
         List<String> lost = new ArrayList<>();
@@ -182,6 +181,14 @@ class WorkerCrashRecoveryTest {
                 lost.size(), duplicates, notOk.size(), badStreams.size(), restartedAt.size(), resultsAtKill,
                 streamsAtKill, recovery, resentChunks, allResultsSeconds);
 
+        System.out.printf("CHAOS SUMMARY: longest gap between results %s%n",
+                FaultRun.longestGap(millis(ledger.resultArrivals()), sentAt / 1_000_000));
+        // The table's recovery for this scenario: the slower of the two restarts.
+        OptionalDouble slowestRecovery = restartedAt.stream().flatMapToDouble(t -> ledger.firstResultArrivalAfter(t)
+                .stream().mapToDouble(arrival -> (arrival - t) / 1e9)).max();
+        ChaosSummary.record("worker kill -9 x2", new FaultRun.Outcome(load.size(), lost.size(), duplicates,
+                notOk.size(), FaultRun.stalls(millis(ledger.resultArrivals())), slowestRecovery, allResultsSeconds));
+
         assertThat(lost.size() + duplicates + unexpected.size())
                 .as("exactly one result per request: lost %d %s, duplicated %d %s, unexpected %s", lost.size(), lost,
                         duplicates, duplicated, unexpected)
@@ -191,8 +198,8 @@ class WorkerCrashRecoveryTest {
                 .isEmpty();
     }
 
-    private WorkerProcess startIncarnation(WorkerProcess.Launch launch) {
-        WorkerProcess worker = WorkerProcess.start(launch, incarnations.size() + 1);
+    private MainProcess startIncarnation(WorkerProcess.Launch launch) {
+        MainProcess worker = WorkerProcess.start(launch, incarnations.size() + 1);
         incarnations.add(worker);
         return worker;
     }
@@ -202,7 +209,7 @@ class WorkerCrashRecoveryTest {
      * every request (then the missing ones are lost, and verify() names them). Fails early if the
      * worker died.
      */
-    private static void awaitResults(OutputLedger ledger, WorkerProcess worker, int count, long deadlineNanos,
+    private static void awaitResults(OutputLedger ledger, MainProcess worker, int count, long deadlineNanos,
             WorkerGroupProgress progress) {
         long nextProgressCheck = System.nanoTime();
         while (ledger.requestsWithResults() < count) {
@@ -236,7 +243,7 @@ class WorkerCrashRecoveryTest {
     }
 
     /** Waits up to {@link #STEP_TIMEOUT} for {@code condition}; says whether it came. Fails if the worker died. */
-    private static boolean waitFor(String what, BooleanSupplier condition, WorkerProcess worker)
+    private static boolean waitFor(String what, BooleanSupplier condition, MainProcess worker)
             throws InterruptedException {
         long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
@@ -280,18 +287,12 @@ class WorkerCrashRecoveryTest {
         return load.stream().map(PromptRequest::getRequestId).collect(Collectors.toSet());
     }
 
-    private static long count(List<PromptRequest> load, Task task) {
-        return load.stream().filter(r -> r.getTask() == task).count();
+    /** System.nanoTime values as milliseconds (the same arbitrary origin), for FaultRun's gap measures. */
+    private static List<Long> millis(List<Long> nanos) {
+        return nanos.stream().map(n -> n / 1_000_000).toList();
     }
 
-    private static Path freshDirectory(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-        return Files.createDirectories(dir);
+    private static long count(List<PromptRequest> load, Task task) {
+        return load.stream().filter(r -> r.getTask() == task).count();
     }
 }

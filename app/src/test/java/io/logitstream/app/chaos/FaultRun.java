@@ -1,0 +1,169 @@
+package io.logitstream.app.chaos;
+
+import io.logitstream.app.RequestSender;
+import io.logitstream.contract.Topics;
+import io.logitstream.schema.PromptRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One fault under load, the same way for every component: a third of the load is sent, and once a
+ * tenth of it is answered the component is killed; the second third is sent while it is down (by
+ * the producer that was already running), the component is restarted, and the last third is sent
+ * by a fresh producer (new registry client, no cached ids). Then every request must have exactly
+ * one answer, and the numbers of the summary table are taken:
+ *
+ * <ul>
+ *   <li>lost: requests with no answer other than a DUPLICATE notice;</li>
+ *   <li>duplicated: answers beyond the first (DUPLICATE notices not counted: they say "seen");</li>
+ *   <li>not_ok: answers that are not an OK result (a dead letter, an error result);</li>
+ *   <li>stalls: gaps of more than {@link #STALL_GAP} in the answer stream, from its first answer on;</li>
+ *   <li>recovery_s: from the kill to the first answer to a request sent after it.</li>
+ * </ul>
+ *
+ * <p>Answer times are the answers' record timestamps (when the worker sent them), so they do not
+ * depend on when this test, busy killing and restarting, reads them.
+ */
+final class FaultRun {
+
+    /** Kills the component (SIGKILL) or brings it back. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** What one scenario measured. */
+    record Outcome(int requests, int lost, int duplicated, int notOk, int stalls, OptionalDouble recoverySeconds,
+            double allAnsweredSeconds) {
+    }
+
+    static final Duration STALL_GAP = Duration.ofSeconds(10);
+    private static final double KILL_AT_FRACTION = 0.1;
+    private static final Duration SETTLE = Duration.ofSeconds(3);
+
+    private final Topics topics = Topics.defaults();
+    private final String bootstrap;
+    private final String registryUrl;
+    private final AnswerLedger answers;
+    private final Duration deadline;
+    private final BooleanSupplier healthy;
+
+    /**
+     * @param healthy checked while waiting: false (a worker died, say) ends the wait early, and the
+     *     requests still unanswered count as lost
+     */
+    FaultRun(String bootstrap, String registryUrl, AnswerLedger answers, Duration deadline, BooleanSupplier healthy) {
+        this.bootstrap = bootstrap;
+        this.registryUrl = registryUrl;
+        this.answers = answers;
+        this.deadline = deadline;
+        this.healthy = healthy;
+    }
+
+    Outcome run(List<PromptRequest> load, Step kill, Step restart) throws Exception {
+        int third = load.size() / 3;
+        List<PromptRequest> before = load.subList(0, third);
+        List<PromptRequest> during = load.subList(third, 2 * third);
+        List<PromptRequest> after = load.subList(2 * third, load.size());
+        long startedAt = System.currentTimeMillis();
+        long endBy = System.nanoTime() + deadline.toNanos();
+        long killedAt;
+        long restartedAt;
+        try (RequestSender running = new RequestSender(bootstrap, registryUrl, topics.prompts())) {
+            send(running, before);
+            awaitAnswered(ids(before), (int) Math.ceil(KILL_AT_FRACTION * load.size()), endBy);
+            kill.run();
+            killedAt = System.currentTimeMillis();
+            send(running, during);
+        }
+        restart.run();
+        restartedAt = System.currentTimeMillis();
+        try (RequestSender fresh = new RequestSender(bootstrap, registryUrl, topics.prompts())) {
+            send(fresh, after);
+        }
+        awaitAnswered(ids(load), load.size(), endBy);
+        double allAnswered = (System.currentTimeMillis() - startedAt) / 1e3;
+        Thread.sleep(SETTLE.toMillis()); // room for an answer that should not come: a second one
+        answers.drainToCommittedEnd(Duration.ofSeconds(30));
+        Outcome outcome = outcome(load, ids(load.subList(third, load.size())), startedAt, killedAt, allAnswered);
+        System.out.printf("FAULT RUN: killed at +%.1f s, back (restart returned) at +%.1f s, all answered at +%.1f s,"
+                + " longest gap between answers %s%n", (killedAt - startedAt) / 1e3, (restartedAt - startedAt) / 1e3,
+                allAnswered, longestGap(firstArrivals(load), startedAt));
+        return outcome;
+    }
+
+    private Outcome outcome(List<PromptRequest> load, List<String> sentAfterKill, long startedAt, long killedAt,
+            double allAnswered) {
+        int lost = 0;
+        int duplicated = 0;
+        int notOk = 0;
+        for (String id : ids(load)) {
+            List<AnswerLedger.Answer> got = answers.answersFor(id).stream().filter(a -> !a.duplicateNotice())
+                    .toList();
+            lost += got.isEmpty() ? 1 : 0;
+            duplicated += Math.max(0, got.size() - 1);
+            notOk += (int) got.stream().filter(a -> !a.ok()).count();
+        }
+        OptionalDouble recovery = sentAfterKill.stream().flatMap(id -> answers.answersFor(id).stream())
+                .mapToLong(AnswerLedger.Answer::timestampMs).min().stream()
+                .mapToDouble(t -> (t - killedAt) / 1e3).findFirst();
+        return new Outcome(load.size(), lost, duplicated, notOk, stalls(firstArrivals(load)), recovery,
+                allAnswered);
+    }
+
+    /** When each request's first answer (DUPLICATE notices aside) was sent, epoch milliseconds. */
+    private List<Long> firstArrivals(List<PromptRequest> load) {
+        return ids(load).stream().flatMap(id -> answers.answersFor(id).stream().filter(a -> !a.duplicateNotice())
+                .limit(1)).map(AnswerLedger.Answer::timestampMs).toList();
+    }
+
+    /**
+     * Gaps longer than {@link #STALL_GAP} between consecutive answer times (milliseconds), from the
+     * first answer on (the wait for the very first one is start-up: cold JVMs, first transaction).
+     */
+    static int stalls(List<Long> answerMillis) {
+        return (int) gaps(answerMillis).stream().filter(g -> g[1] - g[0] > STALL_GAP.toMillis()).count();
+    }
+
+    /** The longest gap between consecutive answer times (milliseconds), placed relative to {@code startedAtMs}. */
+    static String longestGap(List<Long> answerMillis, long startedAtMs) {
+        return gaps(answerMillis).stream().max((a, b) -> Long.compare(a[1] - a[0], b[1] - b[0]))
+                .map(g -> String.format("%.1f s (from +%.1f to +%.1f s)", (g[1] - g[0]) / 1e3,
+                        (g[0] - startedAtMs) / 1e3, (g[1] - startedAtMs) / 1e3))
+                .orElse("none");
+    }
+
+    private static List<long[]> gaps(List<Long> arrivals) {
+        List<Long> times = new ArrayList<>(arrivals);
+        times.sort(Long::compare);
+        List<long[]> gaps = new ArrayList<>();
+        for (int i = 1; i < times.size(); i++) {
+            gaps.add(new long[] {times.get(i - 1), times.get(i)});
+        }
+        return gaps;
+    }
+
+    private void awaitAnswered(Collection<String> ids, int count, long endByNanos) {
+        while (ids.stream().filter(id -> answers.answersFor(id).stream().anyMatch(a -> !a.duplicateNotice()))
+                .count() < count) {
+            if (System.nanoTime() > endByNanos || !healthy.getAsBoolean()) {
+                return; // the outcome counts what is missing
+            }
+            answers.poll(Duration.ofMillis(100));
+        }
+    }
+
+    private static void send(RequestSender sender, List<PromptRequest> requests) throws Exception {
+        for (PromptRequest request : requests) {
+            sender.send(request);
+        }
+    }
+
+    private static List<String> ids(List<PromptRequest> requests) {
+        return requests.stream().map(PromptRequest::getRequestId).toList();
+    }
+}
