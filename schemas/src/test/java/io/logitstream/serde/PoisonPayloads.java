@@ -8,18 +8,18 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 
 /** Hand-made wire-format values that a well-behaved serializer never writes. */
-final class PoisonPayloads {
+public final class PoisonPayloads {
 
     private PoisonPayloads() {
     }
 
     /** Something to write Avro primitives with, one after the other. */
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void write(BinaryEncoder out) throws IOException;
     }
 
-    static byte[] framed(int schemaId, Body body) {
+    public static byte[] framed(int schemaId, Body body) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         bytes.write(WireFormat.MAGIC_BYTE);
         bytes.writeBytes(ByteBuffer.allocate(4).putInt(schemaId).array());
@@ -34,7 +34,7 @@ final class PoisonPayloads {
     }
 
     /** A PromptRequest's first fields (request_id, model, task SCORE), up to input_ids. */
-    static void head(BinaryEncoder out, String requestId, String model) throws IOException {
+    public static void head(BinaryEncoder out, String requestId, String model) throws IOException {
         out.writeString(requestId);
         out.writeString(model);
         out.writeEnum(0);
@@ -46,9 +46,14 @@ final class PoisonPayloads {
      * The 41-byte value of the issue: input_ids claims a block of 2^30 ints (4 GiB for Avro to
      * allocate) and then holds a few.
      */
-    static byte[] collectionSizeBomb(int schemaId) {
+    public static byte[] collectionSizeBomb(int schemaId) {
+        return collectionSizeBomb(schemaId, "bomb-1", "tiny-gpt2");
+    }
+
+    /** The same bomb for a given request id and model. */
+    public static byte[] collectionSizeBomb(int schemaId, String requestId, String model) {
         return framed(schemaId, out -> {
-            head(out, "bomb-1", "tiny-gpt2");
+            head(out, requestId, model);
             out.writeIndex(1); // input_ids: an array
             out.writeLong(1L << 30); // block count
             for (int i = 0; i < 10; i++) {

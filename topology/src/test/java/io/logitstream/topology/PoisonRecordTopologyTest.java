@@ -11,12 +11,10 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ResultStatus;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
+import io.logitstream.serde.PoisonPayloads;
 import io.logitstream.serde.AvroDeserializer;
 import io.logitstream.serde.AvroSerializer;
-import io.logitstream.serde.WireFormat;
 import io.logitstream.topology.route.DecodeRetry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,8 +25,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -88,8 +84,8 @@ class PoisonRecordTopologyTest {
 
     @Test
     void collectionSizeBombIsDeadLetteredAndRoutingGoesOn() {
-        byte[] bomb = framed(schemaId, out -> {
-            head(out, "bomb-1", "tiny-gpt2");
+        byte[] bomb = PoisonPayloads.framed(schemaId, out -> {
+            PoisonPayloads.head(out, "bomb-1", "tiny-gpt2");
             out.writeIndex(1); // input_ids
             out.writeLong(1L << 30); // a block of 2^30 ints
             for (int i = 0; i < 10; i++) {
@@ -111,7 +107,7 @@ class PoisonRecordTopologyTest {
     void jsonSchemaIdIsUndecodableAtOnce() {
         registry.fail(99, new SchemaRegistryException("Schema id 99 is a JSON schema; LogitStream topics carry Avro"
                 + " only", 200, -1, null), -1);
-        prompts.pipeInput(null, framed(99, out -> out.writeFixed("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
+        prompts.pipeInput(null, PoisonPayloads.framed(99, out -> out.writeFixed("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
         sendValid("after-json", "tiny-gpt2");
 
         DeadLetter letter = deadLetters.readValue();
@@ -124,7 +120,7 @@ class PoisonRecordTopologyTest {
     @Test
     void registryClientErrorIsUndecodableAtOnce() {
         registry.fail(98, new SchemaRegistryException("HTTP 422", 422, 42201, null), -1);
-        prompts.pipeInput(null, framed(98, out -> out.writeInt(1)));
+        prompts.pipeInput(null, PoisonPayloads.framed(98, out -> out.writeInt(1)));
 
         assertThat(deadLetters.readValue().getErrorMessage()).startsWith("UNSUPPORTED_SCHEMA");
         assertThat(sleeps).isEmpty();
@@ -201,7 +197,7 @@ class PoisonRecordTopologyTest {
         for (int i = 0; i < count; i++) {
             byte[] payload = new byte[1 + random.nextInt(64)];
             random.nextBytes(payload);
-            prompts.pipeInput(null, framed(schemaId, out -> out.writeFixed(payload)));
+            prompts.pipeInput(null, PoisonPayloads.framed(schemaId, out -> out.writeFixed(payload)));
         }
         sendValid("after-random", "tiny-gpt2");
 
@@ -265,7 +261,7 @@ class PoisonRecordTopologyTest {
 
     @Test
     void invalidUtf8InTextIsAnInvalidRequestAndARealReplacementCharacterIsNot() {
-        byte[] broken = framed(schemaId, out -> {
+        byte[] broken = PoisonPayloads.framed(schemaId, out -> {
             out.writeString("u1");
             out.writeString("tiny-gpt2");
             out.writeEnum(0);
@@ -309,33 +305,6 @@ class PoisonRecordTopologyTest {
         return PromptRequest.newBuilder().setRequestId(id).setModel(model).setTask(Task.SCORE).setText(text).build();
     }
 
-    @FunctionalInterface
-    private interface Body {
-        void write(BinaryEncoder out) throws IOException;
-    }
-
-    private static byte[] framed(int schemaId, Body body) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.write(WireFormat.MAGIC_BYTE);
-        bytes.writeBytes(ByteBuffer.allocate(4).putInt(schemaId).array());
-        BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
-        try {
-            body.write(out);
-            out.flush();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    /** request_id, model, task SCORE, text and messages null. */
-    private static void head(BinaryEncoder out, String requestId, String model) throws IOException {
-        out.writeString(requestId);
-        out.writeString(model);
-        out.writeEnum(0);
-        out.writeIndex(0);
-        out.writeIndex(0);
-    }
 
     private static int fieldsAfterText() {
         var schema = PromptRequest.getClassSchema();

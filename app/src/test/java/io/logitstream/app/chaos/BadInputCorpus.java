@@ -8,10 +8,8 @@ import io.logitstream.schema.ResultStatus;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
 import io.logitstream.serde.AvroSerializer;
+import io.logitstream.serde.PoisonPayloads;
 import io.logitstream.serde.WireFormat;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,8 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 
 /**
  * Records that no well-behaved producer writes to {@code llm.prompts}, one entry per kind. Every
@@ -39,11 +35,6 @@ final class BadInputCorpus {
         }
     }
 
-    /** Values hand-encoded as Avro, field by field, when the serializer would refuse to write them. */
-    @FunctionalInterface
-    private interface Body {
-        void write(BinaryEncoder out) throws IOException;
-    }
 
     /** Fields of PromptRequest after {@code text}, all left null by {@link #unknownTaskSymbol}. */
     private static final int FIELDS_AFTER_TEXT = 12;
@@ -93,7 +84,7 @@ final class BadInputCorpus {
         wrongMagic[0] = 1;
         add("wrong magic byte", "poison-wrong-magic", wrongMagic);
         add("unknown schema id", "poison-unknown-schema",
-                framed(UNKNOWN_SCHEMA_ID, out -> out.writeString("poison-unknown-schema")));
+                PoisonPayloads.framed(UNKNOWN_SCHEMA_ID, out -> out.writeString("poison-unknown-schema")));
         add("ScoringResult value", "poison-scoring-result", results.serialize(topics.results(),
                 ScoringResult.newBuilder().setRequestId("poison-scoring-result").setModel(model).setTask(Task.SCORE)
                         .setStatus(ResultStatus.OK).build()));
@@ -102,7 +93,7 @@ final class BadInputCorpus {
                         .setStage("chaos").setErrorCode("CHAOS").setErrorMessage("a dead letter sent as a prompt")
                         .setRequestId("poison-dead-letter").setFailedAtMs(0).build()));
         add("JSON-Schema id", "poison-json-schema",
-                framed(jsonSchemaId, out -> out.writeFixed("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
+                PoisonPayloads.framed(jsonSchemaId, out -> out.writeFixed("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
         add("collection-size bomb", "poison-bomb", collectionSizeBomb(promptSchemaId, "poison-bomb"));
         add("near-limit invalid", "poison-near-limit", nearLimitInvalid("poison-near-limit"));
         add("missing input", "poison-no-input", serialize(request("poison-no-input", Task.SCORE).build()));
@@ -181,23 +172,12 @@ final class BadInputCorpus {
 
     /** The 41-byte value: input_ids claims a block of 2^30 ints and holds ten. */
     private byte[] collectionSizeBomb(int schemaId, String id) {
-        return framed(schemaId, out -> {
-            out.writeString(id);
-            out.writeString(model);
-            out.writeEnum(0);
-            out.writeIndex(0); // text: null
-            out.writeIndex(0); // messages: null
-            out.writeIndex(1); // input_ids: an array
-            out.writeLong(1L << 30); // block count
-            for (int i = 0; i < 10; i++) {
-                out.writeInt(i);
-            }
-        });
+        return PoisonPayloads.collectionSizeBomb(schemaId, id, model);
     }
 
     /** A complete PromptRequest whose task is enum index 9 (Task has four symbols). */
     private byte[] unknownTaskSymbol(int schemaId, String id) {
-        return framed(schemaId, out -> {
+        return PoisonPayloads.framed(schemaId, out -> {
             out.writeString(id);
             out.writeString(model);
             out.writeEnum(9);
@@ -207,19 +187,5 @@ final class BadInputCorpus {
                 out.writeIndex(0);
             }
         });
-    }
-
-    private static byte[] framed(int schemaId, Body body) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.write(WireFormat.MAGIC_BYTE);
-        bytes.writeBytes(ByteBuffer.allocate(4).putInt(schemaId).array());
-        BinaryEncoder out = EncoderFactory.get().directBinaryEncoder(bytes, null);
-        try {
-            body.write(out);
-            out.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 }
