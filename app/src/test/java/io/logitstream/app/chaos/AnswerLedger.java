@@ -12,13 +12,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Every answer a request can get, as a read_committed reader sees them: results on the results
@@ -56,22 +52,11 @@ final class AnswerLedger implements AutoCloseable {
 
     AnswerLedger(String bootstrap, String registryUrl, String resultsTopic, String deadLetterTopic) {
         this.resultsTopic = resultsTopic;
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "chaos-answers-" + UUID.randomUUID());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 * 1024 * 1024));
-        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.consumer = TopicPartitions.committedFromStart(bootstrap, "chaos-answers-",
+                List.of(resultsTopic, deadLetterTopic), Duration.ofSeconds(60));
         RestSchemaRegistryClient registry = new RestSchemaRegistryClient(registryUrl);
         this.results = new AvroDeserializer<>(ScoringResult.class, registry);
         this.deadLetters = new AvroDeserializer<>(DeadLetter.class, registry);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(resultsTopic, deadLetterTopic)) {
-            partitions.addAll(TopicPartitions.of(consumer, topic, Duration.ofSeconds(60)));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
     }
 
     void poll(Duration timeout) {

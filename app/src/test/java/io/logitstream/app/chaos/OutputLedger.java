@@ -11,15 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Everything committed to the results and tokens topics, as a read_committed reader sees it:
@@ -29,7 +24,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class OutputLedger implements AutoCloseable {
 
     private final String resultsTopic;
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
     private final AvroDeserializer<ScoringResult> resultDeserializer;
     private final AvroDeserializer<TokenChunk> chunkDeserializer;
     private final Map<String, List<ScoringResult>> resultsById = new LinkedHashMap<>();
@@ -40,26 +35,16 @@ final class OutputLedger implements AutoCloseable {
     /** Reads both topics from the beginning; they must exist (their partitions are assigned, not subscribed). */
     OutputLedger(String bootstrap, String registryUrl, String resultsTopic, String tokensTopic) {
         this.resultsTopic = resultsTopic;
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "chaos-ledger-" + UUID.randomUUID());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        this.consumer = TopicPartitions.committedFromStart(bootstrap, "chaos-ledger-", List.of(resultsTopic, tokensTopic),
+                Duration.ofSeconds(30));
         RestSchemaRegistryClient registry = new RestSchemaRegistryClient(registryUrl);
         this.resultDeserializer = new AvroDeserializer<>(ScoringResult.class, registry);
         this.chunkDeserializer = new AvroDeserializer<>(TokenChunk.class, registry);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(resultsTopic, tokensTopic)) {
-            partitions.addAll(TopicPartitions.of(consumer, topic, Duration.ofSeconds(30)));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
     }
 
     /** One poll; records what came. */
     void poll(Duration timeout) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
             if (record.topic().equals(resultsTopic)) {
                 ScoringResult result = resultDeserializer.deserialize(record.topic(), record.value());
                 resultsById.computeIfAbsent(result.getRequestId(), id -> new ArrayList<>()).add(result);
