@@ -1,8 +1,13 @@
 package io.logitstream.serde;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -60,5 +65,25 @@ public final class PoisonPayloads {
                 out.writeInt(i);
             }
         });
+    }
+
+    /**
+     * Registers a JSON Schema under a subject of its own through the registry's Confluent-compatible
+     * API and returns its id: a schema id that no Avro reader can use.
+     */
+    public static int registerJsonSchema(String registryUrl, String subject) throws IOException, InterruptedException {
+        ObjectMapper json = new ObjectMapper();
+        String body = json.createObjectNode().put("schemaType", "JSON")
+                .put("schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\"}}}").toString();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(registryUrl + "/subjects/" + subject + "/versions"))
+                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("registering a JSON Schema answered " + response.statusCode() + ": "
+                    + response.body());
+        }
+        return json.readTree(response.body()).path("id").asInt();
     }
 }

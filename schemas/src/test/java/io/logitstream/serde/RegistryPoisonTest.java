@@ -3,14 +3,9 @@ package io.logitstream.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.testkit.SchemaRegistryProcess;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +19,7 @@ class RegistryPoisonTest {
     @Test
     void aJsonSchemaIdIsUnsupportedNotTransient() throws Exception {
         try (SchemaRegistryProcess registry = SchemaRegistryProcess.start()) {
-            int id = registerJsonSchema(registry.url(), "json-poison-value");
+            int id = PoisonPayloads.registerJsonSchema(registry.url(), "json-poison-value");
             byte[] value = PoisonPayloads.framed(id, out -> out.writeFixed("{\"a\": 1}".getBytes(StandardCharsets.UTF_8)));
             var reader = new AvroDeserializer<>(PromptRequest.class, new RestSchemaRegistryClient(registry.url()));
 
@@ -37,16 +32,4 @@ class RegistryPoisonTest {
         }
     }
 
-    private static int registerJsonSchema(String url, String subject) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        String body = json.createObjectNode().put("schemaType", "JSON")
-                .put("schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\"}}}").toString();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(url + "/subjects/" + subject + "/versions"))
-                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return json.readTree(response.body()).path("id").asInt();
-    }
 }

@@ -2,7 +2,6 @@ package io.logitstream.app.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logitstream.contract.Topics;
 import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.schema.DeadLetter;
@@ -10,13 +9,10 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
 import io.logitstream.serde.AvroSerializer;
+import io.logitstream.serde.PoisonPayloads;
 import io.logitstream.testkit.EmbeddedKafkaCluster;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import io.logitstream.topology.TopologyApp;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +84,7 @@ class BadInputCorpusTest {
         var client = new RestSchemaRegistryClient(registry.url());
         return BadInputCorpus.build(MODEL, topics, new AvroSerializer<>(PromptRequest.class, client),
                 new AvroSerializer<>(ScoringResult.class, client), new AvroSerializer<>(DeadLetter.class, client),
-                registerJsonSchema(registry.url(), "chaos-json-value"));
+                PoisonPayloads.registerJsonSchema(registry.url(), "chaos-json-value"));
     }
 
     private void send(EmbeddedKafkaCluster kafka, SchemaRegistryProcess registry, List<BadInputCorpus.Entry> corpus,
@@ -168,19 +164,6 @@ class BadInputCorpusTest {
         assertThat(unexpected).as("answers for ids nobody sent").isEmpty();
     }
 
-    /** A JSON Schema under a subject of its own, through the registry's Confluent-compatible API. */
-    private static int registerJsonSchema(String url, String subject) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        String body = json.createObjectNode().put("schemaType", "JSON")
-                .put("schema", "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\"}}}").toString();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(url + "/subjects/" + subject + "/versions"))
-                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("registering a JSON Schema: %s", response.body()).isEqualTo(200);
-        return json.readTree(response.body()).path("id").asInt();
-    }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
