@@ -66,7 +66,7 @@ public final class PlannedRequest {
      */
     public ScoringResult enqueue(ContinuousBatcher batcher) {
         try {
-            batcher.add(task.work());
+            batcher.add(task.work(), item.request().getSessionId());
             return null;
         } catch (IllegalArgumentException e) {
             return failed(new TaskException(ErrorCodes.UNSUPPORTED, e.getMessage()));
@@ -82,6 +82,7 @@ public final class PlannedRequest {
     public ScoringResult complete() {
         try {
             task.complete().accept(result);
+            result.setUsage(RequestUsage.of(task.work(), result));
             return finisher.ok(result, item, parameters, startedAtMs);
         } catch (RuntimeException e) {
             return failed(e);

@@ -9,8 +9,11 @@ import java.util.Arrays;
  */
 public final class BatchSequence {
     private int[] tokens;
+    private final int promptLength;
     private int length;
     private int fed;
+    private int cached;
+    private int computed;
     private int logitsFrom;
     private int logitsTo;
     private int slot = -1;
@@ -28,6 +31,7 @@ public final class BatchSequence {
         }
         this.tokens = tokens.clone();
         this.length = tokens.length;
+        this.promptLength = tokens.length;
         this.logitsFrom = logitsFrom;
         this.logitsTo = logitsTo;
     }
@@ -44,7 +48,10 @@ public final class BatchSequence {
         logitsTo = length;
     }
 
-    /** Becomes a copy of {@code other}'s tokens (beam reordering; the KV slot is copied by the cache). */
+    /**
+     * Becomes a copy of {@code other}'s tokens (beam reordering; the KV slot is copied by the cache).
+     * The usage counters ({@link #cached}, {@link #computed}) stay this slot's own.
+     */
     public void copyFrom(BatchSequence other) {
         tokens = Arrays.copyOf(other.tokens, other.tokens.length);
         length = other.length;
@@ -74,6 +81,39 @@ public final class BatchSequence {
 
     public void resume() {
         held = false;
+    }
+
+    /**
+     * How many leading positions could come from a cache instead of being computed: all before
+     * the first position whose logits are wanted (logits are never cached), and never the last
+     * token, which must be fed to predict anything.
+     */
+    public int reusableLength() {
+        return Math.max(0, Math.min(logitsFrom, length - 1));
+    }
+
+    /** The first {@code count} tokens' keys and values were copied into the slot; they are not fed. */
+    void skipCached(int count) {
+        if (count > reusableLength() || fed != 0) {
+            throw new IllegalStateException("cannot reuse " + count + " positions of a sequence at " + fed);
+        }
+        fed = count;
+        cached = count;
+    }
+
+    /** Tokens this sequence's slot ran through the model (prompt chunks and fed-back generated tokens). */
+    public int computed() {
+        return computed;
+    }
+
+    /** Positions taken from a cache rather than computed. */
+    public int cached() {
+        return cached;
+    }
+
+    /** Tokens given before generation started (the prompt). */
+    public int promptLength() {
+        return promptLength;
     }
 
     /** Tokens in the KV cache. */
@@ -116,5 +156,6 @@ public final class BatchSequence {
 
     void advance(int count) {
         fed += count;
+        computed += count;
     }
 }

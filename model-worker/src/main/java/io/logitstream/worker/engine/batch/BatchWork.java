@@ -28,6 +28,20 @@ public interface BatchWork {
     default void afterStep(SlotKvCache cache) {
     }
 
+    /**
+     * Whether its sequences may share their common leading tokens: the first sequence computes
+     * them, the others copy them and compute only their own tails (CHOICE candidates after one
+     * context). Work that forks its sequences itself (beams) says no.
+     */
+    default boolean sharesPrefixes() {
+        return false;
+    }
+
+    /** The sequences whose keys and values are worth keeping for later requests once this work is done. */
+    default List<BatchSequence> cacheable() {
+        return sequences();
+    }
+
     /** Whether the work is complete (its output can be built). */
     boolean isDone();
 }

@@ -37,6 +37,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final Deque<BatchWork> waiting = new ArrayDeque<>();
     private final Map<BatchWork, Boolean> running = new LinkedHashMap<>();
     private final Consumer<BatchWork> onAdmitted;
+    private final PrefixReuse reuse;
     private long steps;
     private long tokensFed;
 
@@ -51,19 +52,35 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.budgets = budgets;
         this.planner = new StepPlanner(budgets, model.prefillChunkingExact(), model.vocabSize());
         this.cache = model.newSlotCache(budgets.maxRunningSequences());
+        this.reuse = model.prefillChunkingExact() ? new PrefixReuse(budgets.prefixCacheBytes() == 0 ? null
+                : new PrefixCache(model.manager(), budgets.prefixCacheBytes(), cache.bytesPerToken()), cache) : null;
     }
 
     /** Queues work; it is admitted at a step boundary when the budgets allow. */
     public void add(BatchWork work) {
+        add(work, null);
+    }
+
+    /**
+     * Queues work of a session (nullable): when it finishes, the session's keys and values stay in
+     * the prefix cache ahead of other entries, so its next turn computes only its new tokens.
+     */
+    public void add(BatchWork work, String session) {
         if (work.sequences().size() > budgets.maxRunningSequences()) {
             throw new IllegalArgumentException(work.sequences().size() + " sequences exceed the running batch of "
                     + budgets.maxRunningSequences() + " (" + BatchBudgets.PREFIX + "max-running-sequences)");
         }
         waiting.add(work);
+        if (reuse != null) {
+            reuse.session(work, session);
+        }
     }
 
     /** Drops work wherever it is; its slots are freed at once. Returns whether it was known. */
     public boolean remove(BatchWork work) {
+        if (reuse != null) {
+            reuse.dropped(work);
+        }
         if (waiting.remove(work)) {
             return true;
         }
@@ -92,6 +109,9 @@ public final class ContinuousBatcher implements AutoCloseable {
      */
     public List<Finished> step() {
         admit();
+        if (reuse != null) {
+            reuse.releaseFollowers();
+        }
         List<Finished> finished = new ArrayList<>();
         List<BatchSequence> sequences = new ArrayList<>();
         Map<BatchSequence, BatchWork> owner = new IdentityHashMap<>();
@@ -143,6 +163,9 @@ public final class ContinuousBatcher implements AutoCloseable {
                     involved.size());
             for (BatchWork work : involved) {
                 running.remove(work);
+                if (reuse != null) {
+                    reuse.dropped(work);
+                }
                 release(work);
                 finished.add(new Finished(work, e));
             }
@@ -155,6 +178,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         for (BatchWork work : new ArrayList<>(running.keySet())) {
             if (work.isDone()) {
                 running.remove(work);
+                if (reuse != null) {
+                    reuse.finished(work);
+                }
                 release(work);
                 finished.add(new Finished(work, null));
             }
@@ -185,6 +211,9 @@ public final class ContinuousBatcher implements AutoCloseable {
                 next.sequences().get(i).assignSlot(first + i);
             }
             running.put(next, Boolean.TRUE);
+            if (reuse != null) {
+                reuse.admitted(next);
+            }
             onAdmitted.accept(next);
         }
     }
@@ -228,11 +257,14 @@ public final class ContinuousBatcher implements AutoCloseable {
     /** Steps run and tokens fed so far (for logs and benchmarks). */
     public String stats() {
         return steps + " steps, " + tokensFed + " tokens, " + cache.usedSlots() + " slots in use, KV "
-                + (cache.bytes() >> 20) + " MiB";
+                + (cache.bytes() >> 20) + " MiB; " + (reuse == null ? "no prefix reuse" : reuse.stats());
     }
 
     @Override
     public void close() {
+        if (reuse != null) {
+            reuse.close();
+        }
         cache.close();
     }
 }

@@ -270,6 +270,73 @@ public final class SlotKvCache implements AutoCloseable {
         }
     }
 
+    /** Sets a slot's length after its positions were filled from elsewhere (a prefix cache, a leader slot). */
+    public void setLength(int slot, int length) {
+        lengths[slot] = length;
+    }
+
+    /** Bytes of keys and values per token position (all layers). */
+    public long bytesPerToken() {
+        return bytesFor(1, 1);
+    }
+
+    /** A copy of positions [from, to) of a slot, owned by a new manager under {@code parent}. */
+    KvSegment extract(int slot, int from, int to, NDManager parent) {
+        NDManager own = parent.newSubManager();
+        NDArray[] k = new NDArray[numLayers];
+        NDArray[] v = new NDArray[numLayers];
+        Shape shape = new Shape(1, kvHeads, to - from, headDim);
+        long[] origin = {0, 0, 0, 0};
+        long[] end = {1, kvHeads, to - from, headDim};
+        try (NDManager tmp = manager.newSubManager()) {
+            for (int layer = 0; layer < numLayers; layer++) {
+                NDArray[] view = positions(layer, slot, from, to, tmp);
+                k[layer] = own.create(shape, type);
+                v[layer] = own.create(shape, type);
+                Torch.assign(k[layer], view[0], origin, end);
+                Torch.assign(v[layer], view[1], origin, end);
+            }
+        }
+        return new KvSegment(own, k, v, to - from, bytesFor(1, to - from));
+    }
+
+    /** Writes the first {@code count} positions of {@code segment} at positions [at, at + count) of a slot. */
+    void restore(int slot, int at, KvSegment segment, int count) {
+        ensureCapacity(at + count);
+        long[] from = {slot, 0, at, 0};
+        long[] to = {slot + 1, kvHeads, at + count, headDim};
+        try (NDManager tmp = manager.newSubManager()) {
+            for (int layer = 0; layer < numLayers; layer++) {
+                Torch.assign(keys[layer], head(segment.keys(layer), count, segment.length(), tmp), from, to);
+                Torch.assign(values[layer], head(segment.values(layer), count, segment.length(), tmp), from, to);
+            }
+        }
+    }
+
+    private static NDArray head(NDArray segment, int count, int length, NDManager scope) {
+        return count == length ? segment : Torch.narrow(segment, 2, 0, count, scope);
+    }
+
+    /** Slot {@code target}'s positions [0, length) become those of slot {@code source} (a shared context). */
+    void copyPrefix(int target, int source, int length) {
+        ensureCapacity(length);
+        long[] to = {target + 1, kvHeads, length, headDim};
+        try (NDManager tmp = manager.newSubManager()) {
+            for (int layer = 0; layer < numLayers; layer++) {
+                NDArray[] view = positions(layer, source, 0, length, tmp);
+                Torch.assign(keys[layer], view[0], new long[] {target, 0, 0, 0}, to);
+                Torch.assign(values[layer], view[1], new long[] {target, 0, 0, 0}, to);
+            }
+        }
+        lengths[target] = length;
+    }
+
+    private NDArray[] positions(int layer, int slot, int from, int to, NDManager scope) {
+        long[] lo = {slot, 0, from, 0};
+        long[] hi = {slot + 1, kvHeads, to, headDim};
+        return new NDArray[] {Torch.view(keys[layer], lo, hi, scope), Torch.view(values[layer], lo, hi, scope)};
+    }
+
     public int kvHeads() {
         return kvHeads;
     }

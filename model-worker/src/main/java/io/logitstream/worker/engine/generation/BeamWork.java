@@ -41,6 +41,12 @@ public final class BeamWork implements BatchWork {
         return beams;
     }
 
+    /** Beams share the prompt; keeping one beam keeps it (the others differ only in their new tokens). */
+    @Override
+    public List<BatchSequence> cacheable() {
+        return beams.subList(0, 1);
+    }
+
     @Override
     public int maxLength() {
         return maxLength;

@@ -40,6 +40,12 @@ public final class ScoringWork implements BatchWork {
         return sequences;
     }
 
+    /** CHOICE candidates share their context: it is computed once, for the first candidate. */
+    @Override
+    public boolean sharesPrefixes() {
+        return true;
+    }
+
     @Override
     public int maxLength() {
         return ids.stream().mapToInt(s -> s.length).max().orElse(0);
