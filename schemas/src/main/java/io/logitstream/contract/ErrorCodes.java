@@ -29,6 +29,11 @@ public final class ErrorCodes {
     public static final String INVALID_INPUT = "INVALID_INPUT";
     /** The model has no chat template but chat messages were sent. */
     public static final String NO_CHAT_TEMPLATE = "NO_CHAT_TEMPLATE";
+    /**
+     * The result asked for (top_logprobs or logprobs_of at every position, full-vocabulary teacher
+     * logits) would not fit one message of the results topic; the message says how much to ask for.
+     */
+    public static final String RESULT_TOO_LARGE = "RESULT_TOO_LARGE";
     /** The engine failed while computing; the message has the cause. */
     public static final String ENGINE_ERROR = "ENGINE_ERROR";
 

@@ -1,5 +1,6 @@
 package io.logitstream.worker.task;
 
+import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.GeneratedSequence;
 import io.logitstream.schema.GenerationOutput;
 import io.logitstream.schema.PromptRequest;
@@ -28,10 +29,15 @@ public final class GenerateTask implements ModelTask {
 
     private final LoadedModel model;
     private final String workerId;
+    private final PromptEncoder encoder;
+    private final long maxResultBytes;
 
-    public GenerateTask(LoadedModel model, String workerId) {
+    /** @param maxResultBytes what one result may take (the results producer's max.request.size, less headroom) */
+    public GenerateTask(LoadedModel model, String workerId, PromptEncoder encoder, long maxResultBytes) {
         this.model = model;
         this.workerId = workerId;
+        this.encoder = encoder;
+        this.maxResultBytes = maxResultBytes;
     }
 
     @Override
@@ -39,17 +45,32 @@ public final class GenerateTask implements ModelTask {
         GenerationParameters params = new GenerationParameters(request.getGeneration(), model.generationDefaults(),
                 inputIds.length, model.model().contextLength());
         ChunkPublisher publisher = new ChunkPublisher(request, tokens, workerId);
+        LogprobRequest wanted = LogprobRequest.of(request, encoder, model.model().vocabSize());
         if (params.numBeams() > 1) {
+            if (wanted.topK() > 0 || wanted.wantsSelected()) {
+                throw new TaskException(ErrorCodes.UNSUPPORTED, "Beam search reports no per-token log-probabilities:"
+                        + " drop top_logprobs/logprobs_of or use num_beams 1");
+            }
             return beams(params, inputIds, parameters, publisher);
         }
         SamplingSettings sampling = params.sampling(model.model().vocabSize());
-        int topK = request.getTopLogprobs() == null ? 0 : request.getTopLogprobs();
+        int topK = wanted.topK();
+        wanted.checkFits(params.maxNewTokens(), maxResultBytes);
         params.record(parameters, sampling, topK);
+        wanted.record(parameters);
         GenerationOptions options = GenerationOptions.greedy(params.maxNewTokens()).withTopK(topK)
-                .withPolicy(sampling.policy()).withStopStrings(params.stop()).withIgnoreEos(params.ignoreEos());
+                .withPolicy(sampling.policy()).withStopStrings(params.stop()).withIgnoreEos(params.ignoreEos())
+                .withSelectedIds(wanted.selectedIds());
         TokenListener listener = params.stream() ? publisher : TokenListener.NONE;
         GenerationWork work = new GenerationWork(model, inputIds, options, listener);
-        return new TaskWork(work, result -> result.setGeneration(output(work.result(), inputIds.length, topK)));
+        return new TaskWork(work, result -> {
+            GenerationResult g = work.result();
+            GenerationOutput out = output(g, inputIds.length, topK);
+            if (wanted.wantsSelected()) {
+                out.setSelectedLogprobs(wanted.selectedOutput(g.selectedLogprobs()));
+            }
+            result.setGeneration(out);
+        });
     }
 
     private TaskWork beams(GenerationParameters params, int[] inputIds, Map<String, String> parameters,

@@ -2,10 +2,12 @@ package io.logitstream.worker.task;
 
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.TokenSelection;
 import io.logitstream.schema.Task;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.tokenizer.ChatMessage;
 import io.logitstream.worker.engine.tokenizer.TokenizerException;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Turns a request's input (text, chat messages or token ids) into the token ids the model sees. */
@@ -38,6 +40,30 @@ public final class PromptEncoder {
     /** Text that continues a prompt (a SCORE continuation, a CHOICE candidate): no special tokens. */
     public int[] encodeContinuation(String text) {
         return model.tokenizer().encode(text, false);
+    }
+
+    /**
+     * The token ids of a {@code logprobs_of} selection: ids as given (checked against the
+     * vocabulary), then each string's single token.
+     */
+    public int[] encodeSelection(TokenSelection selection) {
+        List<Integer> ids = new ArrayList<>();
+        if (selection.getTokenIds() != null) {
+            ids.addAll(selection.getTokenIds());
+            checkVocabulary(selection.getTokenIds().stream().mapToInt(Integer::intValue).toArray());
+        }
+        if (selection.getTokens() != null) {
+            for (String token : selection.getTokens()) {
+                int[] encoded = encodeContinuation(token);
+                if (encoded.length != 1) {
+                    throw new TaskException(ErrorCodes.INVALID_INPUT, "logprobs_of token \"" + token + "\" is "
+                            + encoded.length + " tokens for this model's tokenizer " + java.util.Arrays.toString(encoded)
+                            + "; name single tokens (mind the leading space, e.g. \" A\"), or give token_ids");
+                }
+                ids.add(encoded[0]);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
     private int[] encodeChat(PromptRequest request) {

@@ -20,15 +20,22 @@ import java.util.Map;
 public final class ScoreTask implements ModelTask {
 
     private final PromptEncoder encoder;
+    private final int vocabSize;
+    private final long maxResultBytes;
 
-    public ScoreTask(PromptEncoder encoder) {
+    /** @param maxResultBytes what one result may take (the results producer's max.request.size, less headroom) */
+    public ScoreTask(PromptEncoder encoder, int vocabSize, long maxResultBytes) {
         this.encoder = encoder;
+        this.vocabSize = vocabSize;
+        this.maxResultBytes = maxResultBytes;
     }
 
     @Override
     public TaskWork plan(PromptRequest request, int[] inputIds, Map<String, String> parameters, TokenSink tokens) {
-        int topK = topK(request);
-        parameters.put("top_logprobs", Integer.toString(topK));
+        LogprobRequest wanted = LogprobRequest.of(request, encoder, vocabSize);
+        wanted.record(parameters);
+        int topK = wanted.topK();
+        int[] selected = wanted.selectedIds();
         if (request.getContinuation() != null) {
             int[] continuation = encoder.encodeContinuation(request.getContinuation());
             if (continuation.length == 0) {
@@ -36,18 +43,30 @@ public final class ScoreTask implements ModelTask {
             }
             int[] all = Arrays.copyOf(inputIds, inputIds.length + continuation.length);
             System.arraycopy(continuation, 0, all, inputIds.length, continuation.length);
-            ScoringWork work = new ScoringWork(List.of(all), new int[] {inputIds.length}, topK);
-            return new TaskWork(work, result -> result.setScore(continuationOutput(inputIds.length,
-                    ContinuationScore.of(continuation, work.rows(0)), topK)));
+            wanted.checkFits(continuation.length, maxResultBytes);
+            ScoringWork work = new ScoringWork(List.of(all), new int[] {inputIds.length}, topK, selected);
+            return new TaskWork(work, result -> {
+                ScoreOutput out = continuationOutput(inputIds.length, ContinuationScore.of(continuation, work.rows(0)),
+                        topK);
+                if (wanted.wantsSelected()) {
+                    out.setSelectedLogprobs(wanted.selectedOutput(work.rows(0).selected()));
+                }
+                result.setScore(out);
+            });
         }
         checkScorable(inputIds);
-        ScoringWork work = new ScoringWork(List.of(inputIds), new int[] {1}, topK);
-        return new TaskWork(work, result -> result.setScore(
-                inputOutput(inputIds, Scorer.toSequenceScore(inputIds, work.rows(0), topK), topK)));
-    }
-
-    static int topK(PromptRequest request) {
-        return request.getTopLogprobs() == null ? 0 : request.getTopLogprobs();
+        wanted.checkFits(inputIds.length, maxResultBytes);
+        ScoringWork work = new ScoringWork(List.of(inputIds), new int[] {1}, topK, selected);
+        return new TaskWork(work, result -> {
+            ScoreOutput out = inputOutput(inputIds, Scorer.toSequenceScore(inputIds, work.rows(0), topK), topK);
+            if (wanted.wantsSelected()) {
+                List<TopLogprobs> rows = new ArrayList<>();
+                rows.add(null); // the first input token has no context
+                rows.addAll(wanted.selectedOutput(work.rows(0).selected()));
+                out.setSelectedLogprobs(rows);
+            }
+            result.setScore(out);
+        });
     }
 
     static void checkScorable(int[] ids) {

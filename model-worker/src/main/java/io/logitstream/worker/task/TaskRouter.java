@@ -27,8 +27,11 @@ import org.slf4j.LoggerFactory;
 public final class TaskRouter {
 
     private static final Logger log = LoggerFactory.getLogger(TaskRouter.class);
-    /** Largest full-vocabulary TEACHER payload: stays under Kafka's default 1 MiB message size. */
-    static final long MAX_FULL_LOGITS_BYTES = 900 * 1024;
+    /**
+     * What one result may take by default: Kafka's default max.request.size of 1 MiB less room for
+     * the rest of the result and the record's overhead.
+     */
+    public static final long DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
 
     private final LoadedModel model;
     private final PromptEncoder encoder;
@@ -52,14 +55,23 @@ public final class TaskRouter {
     };
 
     public TaskRouter(LoadedModel model, String workerId) {
+        this(model, workerId, DEFAULT_MAX_RESULT_BYTES);
+    }
+
+    /**
+     * @param maxResultBytes what the per-position outputs of one result (top-k alternatives, selected
+     *     tokens, full-vocabulary logits) may take: the results producer's max.request.size less headroom
+     */
+    public TaskRouter(LoadedModel model, String workerId, long maxResultBytes) {
         this.model = model;
         this.encoder = new PromptEncoder(model);
         this.results = new ResultFactory(model.name(), model.fingerprint().value(), EngineVersion.VALUE, workerId,
                 model.device().toString());
-        tasks.put(Task.SCORE, new ScoreTask(encoder));
+        int vocab = model.model().vocabSize();
+        tasks.put(Task.SCORE, new ScoreTask(encoder, vocab, maxResultBytes));
         tasks.put(Task.CHOICE, new ChoiceTask(encoder));
-        tasks.put(Task.TEACHER, new TeacherTask(model.config().vocabSize(), MAX_FULL_LOGITS_BYTES));
-        tasks.put(Task.GENERATE, new GenerateTask(model, workerId));
+        tasks.put(Task.TEACHER, new TeacherTask(model.config().vocabSize(), maxResultBytes));
+        tasks.put(Task.GENERATE, new GenerateTask(model, workerId, encoder, maxResultBytes));
     }
 
     /** Name of the served model, as requests address it. */

@@ -13,9 +13,10 @@ import java.util.Set;
  * @param topK alternatives reported per token (0 = none)
  * @param policy how the next token is chosen
  * @param stopStrings end generation when the text reaches one of these (cut from the output)
+ * @param selectedIds tokens whose log-probabilities are reported at every generated position
  */
 public record GenerationOptions(int maxNewTokens, Set<Integer> eosTokenIds, boolean ignoreEos, int topK,
-        SamplingPolicy policy, List<String> stopStrings) {
+        SamplingPolicy policy, List<String> stopStrings, int[] selectedIds) {
 
     public GenerationOptions {
         if (maxNewTokens < 1) {
@@ -26,6 +27,16 @@ public record GenerationOptions(int maxNewTokens, Set<Integer> eosTokenIds, bool
         }
         Objects.requireNonNull(policy, "policy");
         stopStrings = stopStrings == null ? List.of() : List.copyOf(stopStrings);
+        selectedIds = selectedIds == null ? new int[0] : selectedIds.clone();
+    }
+
+    public GenerationOptions(int maxNewTokens, Set<Integer> eosTokenIds, boolean ignoreEos, int topK,
+            SamplingPolicy policy, List<String> stopStrings) {
+        this(maxNewTokens, eosTokenIds, ignoreEos, topK, policy, stopStrings, null);
+    }
+
+    public GenerationOptions withSelectedIds(int[] ids) {
+        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, topK, policy, stopStrings, ids);
     }
 
     /** Greedy, stopping at the model's EOS, no alternatives. */
@@ -34,22 +45,22 @@ public record GenerationOptions(int maxNewTokens, Set<Integer> eosTokenIds, bool
     }
 
     public GenerationOptions withTopK(int k) {
-        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, k, policy, stopStrings);
+        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, k, policy, stopStrings, selectedIds);
     }
 
     public GenerationOptions withEos(Set<Integer> ids) {
-        return new GenerationOptions(maxNewTokens, ids, ignoreEos, topK, policy, stopStrings);
+        return new GenerationOptions(maxNewTokens, ids, ignoreEos, topK, policy, stopStrings, selectedIds);
     }
 
     public GenerationOptions withIgnoreEos(boolean ignore) {
-        return new GenerationOptions(maxNewTokens, eosTokenIds, ignore, topK, policy, stopStrings);
+        return new GenerationOptions(maxNewTokens, eosTokenIds, ignore, topK, policy, stopStrings, selectedIds);
     }
 
     public GenerationOptions withStopStrings(List<String> stops) {
-        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, topK, policy, stops);
+        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, topK, policy, stops, selectedIds);
     }
 
     public GenerationOptions withPolicy(SamplingPolicy p) {
-        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, topK, p, stopStrings);
+        return new GenerationOptions(maxNewTokens, eosTokenIds, ignoreEos, topK, p, stopStrings, selectedIds);
     }
 }

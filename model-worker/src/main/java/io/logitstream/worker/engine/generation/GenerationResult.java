@@ -17,7 +17,8 @@ public record GenerationResult(
         int[][] topIds,
         float[][] topLogprobs,
         long prefillNanos,
-        long decodeNanos) {
+        long decodeNanos,
+        float[][] selectedLogprobs) {
 
     /** Decode speed: tokens after the first per second of decode time. */
     public double decodeTokensPerSecond() {

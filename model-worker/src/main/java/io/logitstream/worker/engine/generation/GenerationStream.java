@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.logitstream.worker.engine.ContextLengthExceededException;
 import io.logitstream.worker.engine.LoadedModel;
+import io.logitstream.worker.engine.scoring.SelectedTokens;
 import io.logitstream.worker.engine.tensor.Torch;
 import io.logitstream.worker.engine.tokenizer.StreamingDetokenizer;
 import io.logitstream.worker.engine.tokenizer.TokenizerException;
@@ -34,6 +35,7 @@ public final class GenerationStream {
     private final float[] logprobs;
     private final int[][] topIds;
     private final float[][] topLps;
+    private final float[][] selected;
     private int produced;
     private boolean finished;
     private FinishReason reason = FinishReason.LENGTH;
@@ -68,6 +70,7 @@ public final class GenerationStream {
         this.logprobs = new float[maxNew];
         this.topIds = new int[maxNew][];
         this.topLps = new float[maxNew][];
+        this.selected = new float[maxNew][];
     }
 
     /** The most tokens this generation can produce. */
@@ -108,6 +111,7 @@ public final class GenerationStream {
                 ti[q] = (int) idx[q];
             }
         }
+        selected[produced] = SelectedTokens.gather(logProbs, options.selectedIds())[0];
         logProbs.close();
         logprobs[produced] = lp;
         topIds[produced] = ti;
@@ -140,6 +144,7 @@ public final class GenerationStream {
         int[] ids = Arrays.copyOfRange(history, promptIds.length, promptIds.length + produced);
         String text = detok != null ? stops.truncate(loaded.tokenizer().decode(ids, true)) : "";
         return new GenerationResult(promptIds.clone(), ids, text, reason, Arrays.copyOf(logprobs, produced),
-                Arrays.copyOf(topIds, produced), Arrays.copyOf(topLps, produced), prefillNanos, decodeNanos);
+                Arrays.copyOf(topIds, produced), Arrays.copyOf(topLps, produced), prefillNanos, decodeNanos,
+                Arrays.copyOf(selected, produced));
     }
 }

@@ -8,18 +8,19 @@ import io.logitstream.worker.engine.tensor.Torch;
 import java.util.Arrays;
 
 /**
- * Per scored position: the log-probability of the actual next token, the argmax, and the top-k
- * alternatives, extracted from logits rows in one pass.
+ * Per scored position: the log-probability of the actual next token, the argmax, the top-k
+ * alternatives and the log-probabilities of selected tokens ({@link SelectedTokens}), extracted
+ * from logits rows in one pass.
  *
  * <p>Rows are post-processed in chunks of about {@link #CHUNK_BYTES}: the log_softmax output then
  * reuses allocator memory instead of a fresh multi-MB block, and gather/top-k/argmax read it while
  * it is in cache (measured 30% faster than one pass on 2 cores, and far faster than row by row).
  */
-public record ScoredRows(float[] logprobs, int[] argmax, int[][] topIds, float[][] topLogprobs) {
+public record ScoredRows(float[] logprobs, int[] argmax, int[][] topIds, float[][] topLogprobs, float[][] selected) {
     static final long CHUNK_BYTES = 4L << 20;
 
     public static ScoredRows empty() {
-        return new ScoredRows(new float[0], new int[0], new int[0][], new float[0][]);
+        return new ScoredRows(new float[0], new int[0], new int[0][], new float[0][], new float[0][]);
     }
 
     public int size() {
@@ -32,7 +33,13 @@ public record ScoredRows(float[] logprobs, int[] argmax, int[][] topIds, float[]
      * @param topK alternatives per row (0 = none)
      */
     public static ScoredRows of(NDArray rows, int[] targets, int topK) {
+        return of(rows, targets, topK, new int[0]);
+    }
+
+    /** As {@link #of(NDArray, int[], int)}, plus the log-probabilities of {@code selectedIds} at every row. */
+    public static ScoredRows of(NDArray rows, int[] targets, int topK, int[] selectedIds) {
         int n = targets.length;
+        float[][] selected = new float[n][];
         long vocab = rows.getShape().get(1);
         int k = (int) Math.min(topK, vocab);
         float[] lp = new float[n];
@@ -53,6 +60,7 @@ public record ScoredRows(float[] logprobs, int[] argmax, int[][] topIds, float[]
                 NDArray index = scope.create(t, new Shape(r1 - r0, 1));
                 System.arraycopy(logProbs.gather(index, 1).toFloatArray(), 0, lp, r0, r1 - r0);
                 System.arraycopy(logProbs.argMax(-1).toLongArray(), 0, am, r0, r1 - r0);
+                System.arraycopy(SelectedTokens.gather(logProbs, selectedIds), 0, selected, r0, r1 - r0);
                 if (k > 0) {
                     NDList top = logProbs.topK(k, -1, true, true);
                     System.arraycopy(top.get(0).toFloatArray(), 0, topVals, r0 * k, (r1 - r0) * k);
@@ -70,7 +78,7 @@ public record ScoredRows(float[] logprobs, int[] argmax, int[][] topIds, float[]
                 tl[r][q] = topVals[r * k + q];
             }
         }
-        return new ScoredRows(lp, argmax, ti, tl);
+        return new ScoredRows(lp, argmax, ti, tl, selected);
     }
 
     /** These rows followed by {@code next}'s (positions scored in a later chunk). */
@@ -83,10 +91,12 @@ public record ScoredRows(float[] logprobs, int[] argmax, int[][] topIds, float[]
         int[] am = Arrays.copyOf(argmax, n);
         int[][] ti = Arrays.copyOf(topIds, n);
         float[][] tl = Arrays.copyOf(topLogprobs, n);
+        float[][] sel = Arrays.copyOf(selected, n);
+        System.arraycopy(next.selected, 0, sel, size(), next.size());
         System.arraycopy(next.logprobs, 0, lp, size(), next.size());
         System.arraycopy(next.argmax, 0, am, size(), next.size());
         System.arraycopy(next.topIds, 0, ti, size(), next.size());
         System.arraycopy(next.topLogprobs, 0, tl, size(), next.size());
-        return new ScoredRows(lp, am, ti, tl);
+        return new ScoredRows(lp, am, ti, tl, sel);
     }
 }

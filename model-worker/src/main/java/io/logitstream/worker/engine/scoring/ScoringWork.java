@@ -17,10 +17,17 @@ public final class ScoringWork implements BatchWork {
     private final List<int[]> ids;
     private final int[] starts;
     private final int topK;
+    private final int[] selectedIds;
     private final List<BatchSequence> sequences = new ArrayList<>();
     private final ScoredRows[] rows;
 
     public ScoringWork(List<int[]> ids, int[] starts, int topK) {
+        this(ids, starts, topK, new int[0]);
+    }
+
+    /** @param selectedIds tokens whose log-probabilities are wanted at every scored position */
+    public ScoringWork(List<int[]> ids, int[] starts, int topK, int[] selectedIds) {
+        this.selectedIds = selectedIds.clone();
         this.ids = List.copyOf(ids);
         this.starts = starts.clone();
         this.topK = topK;
@@ -57,7 +64,7 @@ public final class ScoringWork implements BatchWork {
         int[] s = ids.get(i);
         int n = (int) logits.getShape().get(0);
         int[] targets = Arrays.copyOfRange(s, firstPosition + 1, firstPosition + 1 + n);
-        rows[i] = rows[i].concat(ScoredRows.of(logits, targets, topK));
+        rows[i] = rows[i].concat(ScoredRows.of(logits, targets, topK, selectedIds));
     }
 
     @Override
