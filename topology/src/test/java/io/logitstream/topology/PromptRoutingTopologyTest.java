@@ -76,6 +76,18 @@ class PromptRoutingTopologyTest {
     }
 
     @Test
+    void requestsOfASessionAreRoutedKeyedByTheirOwnRequestIds() {
+        // The partition (one per session) is checked on a real broker in TopologyAppIntegrationTest;
+        // the test driver has one partition per topic. Here: the key is still the request_id.
+        send("t1", PromptRequest.newBuilder(score("t1", "tiny-gpt2", "Turn one")).setSessionId("chat-1").build());
+        send("t2", PromptRequest.newBuilder(score("t2", "tiny-gpt2", "Turn one. Turn two")).setSessionId("chat-1").build());
+
+        assertThat(gpt2Requests.readKeyValuesToList())
+                .extracting(kv -> kv.key + "/" + kv.value.getSessionId())
+                .containsExactly("t1/chat-1", "t2/chat-1");
+    }
+
+    @Test
     void recordWithoutKeyIsKeyedByRequestId() {
         send(null, score("r2", "tiny-gpt2", "Hello"));
 
