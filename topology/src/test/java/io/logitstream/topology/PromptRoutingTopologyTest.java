@@ -138,6 +138,17 @@ class PromptRoutingTopologyTest {
     }
 
     @Test
+    void invalidPrefixReuseFieldsAreDeadLettered() {
+        send("r8", PromptRequest.newBuilder(score("r8", "tiny-gpt2", "Hi")).setSessionId(" ")
+                .setPrefixRouteChars(0).build());
+
+        DeadLetter dl = deadLetters.readValue();
+        assertThat(dl.getErrorCode()).isEqualTo(ErrorCodes.INVALID_REQUEST);
+        assertThat(dl.getErrorMessage()).contains("session_id is blank").contains("prefix_route_chars must be >= 1");
+        assertThat(gpt2Requests.isEmpty()).isTrue();
+    }
+
+    @Test
     void keyThatIsNotTheRequestIdIsRejected() {
         send("other", score("r4", "tiny-gpt2", "Hi"));
 
