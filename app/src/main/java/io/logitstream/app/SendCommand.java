@@ -10,6 +10,7 @@ import io.logitstream.schema.Task;
 import io.logitstream.schema.TeacherParams;
 import io.logitstream.worker.cli.GenerationFlags;
 import io.logitstream.worker.cli.KafkaOptions;
+import io.logitstream.worker.cli.TokenSelectionFlags;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,9 +62,17 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--teacher-top-k", description = "TEACHER: logits of the k largest tokens per position.")
     Integer teacherTopK;
 
+    /** SCORE, GENERATE: logprobs of given tokens at every position (--logprobs-of-tokens, --logprobs-of-ids). */
+    @Mixin
+    TokenSelectionFlags logprobsOf;
+
     /** GENERATE parameters: the same flags as the engine's generate command. */
     @Mixin
     GenerationFlags generation;
+
+    /** Routing to one worker's cache: --session-id, --prefix-key, --prefix-route-chars. */
+    @Mixin
+    AffinityFlags affinity;
 
     @Option(names = "--request-id", description = "Default: a random UUID.")
     String requestId;
@@ -177,7 +186,9 @@ public final class SendCommand implements Callable<Integer> {
                 .setChoices(choices)
                 .setGoldIndex(goldIndex)
                 .setTopLogprobs(topLogprobs)
+                .setLogprobsOf(logprobsOf.toSelection())
                 .setRunId(runId);
+        affinity.applyTo(builder);
         if (messages != null) {
             List<Map<String, String>> parsed = new ObjectMapper().readValue(messages, new TypeReference<>() { });
             builder.setMessages(parsed.stream().map(m -> new ChatMessage(m.get("role"), m.get("content"))).toList());

@@ -48,6 +48,35 @@ class CommandBehaviourTest {
     }
 
     @Test
+    void sendMapsThePrefixReuseFlagsIntoTheRequest() throws Exception {
+        SendCommand send = new SendCommand();
+        new CommandLine(send).parseArgs("--model", "m", "--text", "Q: 2+2? A:", "--session-id", "chat-1",
+                "--prefix-key", "mmlu/5-shot", "--prefix-route-chars", "64",
+                "--logprobs-of-tokens", "A, B", "--logprobs-of-ids", "1,2,3");
+
+        PromptRequest request = send.build();
+
+        assertThat(request.getSessionId()).isEqualTo("chat-1");
+        assertThat(request.getPrefixKey()).isEqualTo("mmlu/5-shot");
+        assertThat(request.getPrefixRouteChars()).isEqualTo(64);
+        assertThat(request.getLogprobsOf().getTokens()).containsExactly("A", " B");
+        assertThat(request.getLogprobsOf().getTokenIds()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void sendWithoutThemLeavesThePrefixReuseFieldsUnset() throws Exception {
+        SendCommand send = new SendCommand();
+        new CommandLine(send).parseArgs("--model", "m", "--text", "hi");
+
+        PromptRequest request = send.build();
+
+        assertThat(request.getSessionId()).isNull();
+        assertThat(request.getPrefixKey()).isNull();
+        assertThat(request.getPrefixRouteChars()).isNull();
+        assertThat(request.getLogprobsOf()).isNull();
+    }
+
+    @Test
     void sendToAStoppedBrokerFailsWithinItsTimeoutWithOneMessage() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

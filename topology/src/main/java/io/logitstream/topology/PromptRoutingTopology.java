@@ -9,6 +9,7 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.serde.AvroDeserializer;
 import io.logitstream.serde.AvroSerdes;
+import io.logitstream.topology.route.AffinityPartitioner;
 import io.logitstream.topology.route.DecodeRetry;
 import io.logitstream.topology.route.InspectProcessor;
 import io.logitstream.topology.route.Inspection;
@@ -39,6 +40,8 @@ import org.apache.kafka.streams.state.Stores;
  *      duplicate, unknown model            -> llm.results          (ScoringResult, status ERROR)
  *      new, valid, served                  -> llm.requests.&lt;model&gt; (PromptRequest)
  * </pre>
+ * A routed request keeps its request_id as key; its partition follows its session, prefix key or
+ * text prefix when it names one ({@link AffinityPartitioner}), so one worker's cache serves them.
  * Records are read as raw bytes so that any failure can be dead-lettered with what arrived.
  */
 public final class PromptRoutingTopology {
@@ -119,6 +122,7 @@ public final class PromptRoutingTopology {
                 }, Named.as("key-by-request-id"))
                 .to(new RequestTopics(topics),
                         Produced.with(Serdes.String(), AvroSerdes.of(PromptRequest.class, registry))
+                                .withStreamPartitioner(new AffinityPartitioner())
                                 .withName("route-to-model"));
         return builder.build();
     }

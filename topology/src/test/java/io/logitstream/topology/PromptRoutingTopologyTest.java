@@ -76,6 +76,18 @@ class PromptRoutingTopologyTest {
     }
 
     @Test
+    void requestsOfASessionAreRoutedKeyedByTheirOwnRequestIds() {
+        // The partition (one per session) is checked on a real broker in TopologyAppIntegrationTest;
+        // the test driver has one partition per topic. Here: the key is still the request_id.
+        send("t1", PromptRequest.newBuilder(score("t1", "tiny-gpt2", "Turn one")).setSessionId("chat-1").build());
+        send("t2", PromptRequest.newBuilder(score("t2", "tiny-gpt2", "Turn one. Turn two")).setSessionId("chat-1").build());
+
+        assertThat(gpt2Requests.readKeyValuesToList())
+                .extracting(kv -> kv.key + "/" + kv.value.getSessionId())
+                .containsExactly("t1/chat-1", "t2/chat-1");
+    }
+
+    @Test
     void recordWithoutKeyIsKeyedByRequestId() {
         send(null, score("r2", "tiny-gpt2", "Hello"));
 
@@ -123,6 +135,17 @@ class PromptRoutingTopologyTest {
         assertThat(dl.getErrorMessage()).contains("exactly one of text, messages, input_ids")
                 .contains("top_p must be in (0, 1]").contains("max_new_tokens must be between 1");
         assertThat(bytes(dl.getValue())).isEqualTo(value);
+    }
+
+    @Test
+    void invalidPrefixReuseFieldsAreDeadLettered() {
+        send("r8", PromptRequest.newBuilder(score("r8", "tiny-gpt2", "Hi")).setSessionId(" ")
+                .setPrefixRouteChars(0).build());
+
+        DeadLetter dl = deadLetters.readValue();
+        assertThat(dl.getErrorCode()).isEqualTo(ErrorCodes.INVALID_REQUEST);
+        assertThat(dl.getErrorMessage()).contains("session_id is blank").contains("prefix_route_chars must be >= 1");
+        assertThat(gpt2Requests.isEmpty()).isTrue();
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.logitstream.worker.task.TokenSink;
 import io.logitstream.worker.task.WorkItem;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,6 +40,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Mixin
     GenerationFlags generation;
+
+    @Mixin
+    TokenSelectionFlags logprobsOf;
 
     @Option(names = "--stream", description = "Print text deltas to stderr as tokens arrive.")
     boolean stream;
@@ -74,7 +78,8 @@ public final class GenerateCommand implements Callable<Integer> {
             };
             PromptRequest request = PromptRequest.newBuilder().setRequestId("cli").setModel(m.name())
                     .setTask(Task.GENERATE).setInputIds(Arrays.stream(prompt).boxed().toList())
-                    .setTopLogprobs(topLogprobs).setGeneration(generation.toParams()).build();
+                    .setTopLogprobs(topLogprobs).setLogprobsOf(logprobsOf.toSelection())
+                    .setGeneration(generation.toParams()).build();
             long now = System.currentTimeMillis();
             ScoringResult r = new TaskRouter(m, "cli").handle(new WorkItem(request, now, now), sink);
             if (r.getStatus() != ResultStatus.OK) {
@@ -85,6 +90,21 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    /** One array of ids and one of logprobs, a row per generated position; nothing when absent. */
+    private static void putPerPosition(ObjectNode out, List<TopLogprobs> rows, String idsField, String lpsField) {
+        if (rows == null) {
+            return;
+        }
+        ArrayNode ids = CliJson.F.arrayNode();
+        ArrayNode lps = CliJson.F.arrayNode();
+        for (TopLogprobs row : rows) {
+            ids.add(CliJson.MAPPER.valueToTree(row.getIds()));
+            lps.add(CliJson.MAPPER.valueToTree(row.getLogprobs()));
+        }
+        out.set(idsField, ids);
+        out.set(lpsField, lps);
+    }
+
     private static ObjectNode json(LoadedModel m, int[] prompt, ScoringResult r, double loadMs) {
         GenerationOutput g = r.getGeneration();
         ObjectNode out = CliJson.header(m);
@@ -93,16 +113,8 @@ public final class GenerateCommand implements Callable<Integer> {
         out.put("text", g.getText());
         out.put("finish_reason", g.getFinishReason());
         out.set("token_logprobs", CliJson.MAPPER.valueToTree(g.getTokenLogprobs()));
-        if (g.getTopLogprobs() != null) {
-            ArrayNode ids = CliJson.F.arrayNode();
-            ArrayNode lps = CliJson.F.arrayNode();
-            for (TopLogprobs top : g.getTopLogprobs()) {
-                ids.add(CliJson.MAPPER.valueToTree(top.getIds()));
-                lps.add(CliJson.MAPPER.valueToTree(top.getLogprobs()));
-            }
-            out.set("top_ids", ids);
-            out.set("top_logprobs", lps);
-        }
+        putPerPosition(out, g.getTopLogprobs(), "top_ids", "top_logprobs");
+        putPerPosition(out, g.getSelectedLogprobs(), "selected_ids", "selected_logprobs");
         if (g.getSequences() != null) {
             ArrayNode sequences = out.putArray("sequences");
             for (GeneratedSequence s : g.getSequences()) {

@@ -5,6 +5,7 @@ import io.logitstream.schema.GenerationParams;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.Task;
 import io.logitstream.schema.TeacherParams;
+import io.logitstream.schema.TokenSelection;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,11 +18,19 @@ import java.util.List;
 public final class RequestValidator {
 
     public static final int MAX_REQUEST_ID_LENGTH = 256;
-    public static final int MAX_TOP_LOGPROBS = 20;
+    /**
+     * A sanity bound only: top_logprobs may go up to the vocabulary size, which the topology does
+     * not know; the worker checks it against the model's vocabulary and the results topic's size.
+     */
+    public static final int MAX_TOP_LOGPROBS = 1_000_000;
     public static final int MAX_CHOICES = 64;
     public static final int MAX_TEACHER_TOP_K = 1024;
     public static final int MAX_NEW_TOKENS = 32_768;
     public static final int MAX_STOP_STRINGS = 16;
+    /** Token ids plus token strings of logprobs_of together. */
+    public static final int MAX_SELECTED_TOKENS = 1024;
+    /** session_id and prefix_key: names, not prompts (a prompt prefix goes in prefix_route_chars). */
+    public static final int MAX_AFFINITY_KEY_LENGTH = 256;
 
     /** Whether a request_id can be remembered for dedupe: present and within the length limit. */
     public static boolean isUsableRequestId(String requestId) {
@@ -34,6 +43,7 @@ public final class RequestValidator {
         checkIdentity(request, problems);
         checkInput(request, problems);
         checkTaskParameters(request, problems);
+        checkAffinity(request, problems);
         return new Validation(problems);
     }
 
@@ -80,7 +90,8 @@ public final class RequestValidator {
         }
         Integer top = r.getTopLogprobs();
         if (top != null && (top < 0 || top > MAX_TOP_LOGPROBS)) {
-            problems.add("top_logprobs must be between 0 and " + MAX_TOP_LOGPROBS + ", got " + top);
+            problems.add("top_logprobs must be between 0 and " + MAX_TOP_LOGPROBS
+                    + " (the worker checks it against the model's vocabulary), got " + top);
         }
     }
 
@@ -97,6 +108,13 @@ public final class RequestValidator {
         onlyFor(task, Task.GENERATE, r.getGeneration() != null, "generation", problems);
         if (r.getTopLogprobs() != null && (task == Task.CHOICE || task == Task.TEACHER)) {
             problems.add("top_logprobs applies to SCORE and GENERATE; TEACHER uses teacher.top_k");
+        }
+        if (r.getLogprobsOf() != null) {
+            if (task == Task.SCORE || task == Task.GENERATE) {
+                checkTokenSelection(r.getLogprobsOf(), problems);
+            } else {
+                problems.add("logprobs_of applies to SCORE and GENERATE requests only, but task is " + task);
+            }
         }
         switch (task) {
             case SCORE -> {
@@ -133,6 +151,45 @@ public final class RequestValidator {
         Integer gold = r.getGoldIndex();
         if (gold != null && (gold < 0 || gold >= choices.size())) {
             problems.add("gold_index " + gold + " is outside the " + choices.size() + " choices");
+        }
+    }
+
+    private static void checkTokenSelection(TokenSelection selection, List<String> problems) {
+        List<Integer> ids = selection.getTokenIds() == null ? List.of() : selection.getTokenIds();
+        List<String> tokens = selection.getTokens() == null ? List.of() : selection.getTokens();
+        int total = ids.size() + tokens.size();
+        if (total == 0) {
+            problems.add("logprobs_of names no tokens: set token_ids or tokens");
+        } else if (total > MAX_SELECTED_TOKENS) {
+            problems.add("logprobs_of names " + total + " tokens, at most " + MAX_SELECTED_TOKENS
+                    + " (use top_logprobs for a whole distribution)");
+        }
+        if (ids.stream().anyMatch(id -> id == null || id < 0)) {
+            problems.add("logprobs_of.token_ids must be non-negative token ids");
+        }
+        if (tokens.stream().anyMatch(t -> t == null || t.isEmpty())) {
+            problems.add("logprobs_of.tokens must not be empty strings");
+        }
+    }
+
+    /** Routing names: checked here so a bad one is dead-lettered rather than hashed. */
+    private static void checkAffinity(PromptRequest r, List<String> problems) {
+        checkAffinityKey("session_id", r.getSessionId(), problems);
+        checkAffinityKey("prefix_key", r.getPrefixKey(), problems);
+        Integer chars = r.getPrefixRouteChars();
+        if (chars != null && chars < 1) {
+            problems.add("prefix_route_chars must be >= 1 (leave it unset for no prefix routing), got " + chars);
+        }
+    }
+
+    private static void checkAffinityKey(String field, String value, List<String> problems) {
+        if (value == null) {
+            return;
+        }
+        if (value.isBlank()) {
+            problems.add(field + " is blank: leave it unset or give it a name");
+        } else if (value.length() > MAX_AFFINITY_KEY_LENGTH) {
+            problems.add(field + " is longer than " + MAX_AFFINITY_KEY_LENGTH + " characters");
         }
     }
 
