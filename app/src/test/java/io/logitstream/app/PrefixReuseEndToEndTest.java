@@ -1,0 +1,209 @@
+package io.logitstream.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.logitstream.contract.Topics;
+import io.logitstream.registry.RestSchemaRegistryClient;
+import io.logitstream.schema.GenerationParams;
+import io.logitstream.schema.PromptRequest;
+import io.logitstream.schema.ResultStatus;
+import io.logitstream.schema.ScoringResult;
+import io.logitstream.schema.Task;
+import io.logitstream.serde.AvroDeserializer;
+import io.logitstream.serde.AvroSerializer;
+import io.logitstream.testkit.EmbeddedKafkaCluster;
+import io.logitstream.testkit.SchemaRegistryProcess;
+import io.logitstream.topology.TopologyApp;
+import io.logitstream.topology.TopologyConfig;
+import io.logitstream.worker.engine.LoadedModel;
+import io.logitstream.worker.engine.ModelLoader;
+import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.kafka.KafkaModelWorker;
+import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.serving.ServingScheduler;
+import io.logitstream.worker.task.TaskRouter;
+import io.logitstream.worker.task.TokenSink;
+import io.logitstream.worker.task.WorkItem;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Prefix reuse through the whole stack (real broker, registry, topology, worker): questions
+ * behind one few-shot header compute only their own tokens, a chat session's next turn computes
+ * only its new tokens, and under a small cache budget one-off prompts evict each other while the
+ * session stays; every result equals the one computed with no cache.
+ */
+class PrefixReuseEndToEndTest {
+    static final String MODEL = EndToEndScenario.MODEL;
+    static final Duration TIMEOUT = Duration.ofSeconds(90);
+    /** Header + a question or the session, and one one-off prompt: about 200 tiny-GPT-2 tokens. */
+    static final long CACHE_BYTES = 200 * 512;
+
+    private static final String HEADER = "The following are questions about colors, with answers.\n\n"
+            + "Question: What color is the sky?\nA. blue\nB. green\nAnswer: A\n\n";
+
+    @Test
+    void cachedHeadersSessionsAndEvictionOverKafka() throws Exception {
+        Topics topics = Topics.defaults();
+        try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
+                SchemaRegistryProcess registry = SchemaRegistryProcess.start();
+                LoadedModel model = ModelLoader.load(EndToEndScenario.MODEL_DIR);
+                TopologyApp topology = new TopologyApp(TopologyConfig.from(topologySettings(kafka, registry))).start()) {
+            assertThat(topology.awaitRunning(TIMEOUT)).isTrue();
+            BatchBudgets budgets = BatchBudgets.defaults().withPrefixCacheBytes(CACHE_BYTES);
+            KafkaModelWorker worker = new KafkaModelWorker(
+                    WorkerSettings.of(kafka.bootstrapServers(), registry.url(), MODEL, "prefix-worker", Map.of()),
+                    new ServingScheduler(new TaskRouter(model, "prefix-worker"), budgets));
+            Thread workerThread = new Thread(worker, "prefix-worker");
+            workerThread.start();
+            TaskRouter reference = new TaskRouter(model, "reference"); // a fresh cache for every request
+            try (Client client = new Client(kafka.bootstrapServers(), registry.url(), topics)) {
+                int header = model.encodeText(HEADER).length;
+
+                ScoringResult q1 = client.ask(question("q1", "What color is grass?"));
+                ScoringResult q2 = client.ask(question("q2", "What color is snow?"));
+                assertThat(q1.getUsage().getCachedTokens()).isLessThan(header);
+                assertThat(q2.getUsage().getCachedTokens()).as("q2 reuses the header")
+                        .isGreaterThanOrEqualTo(header - 1);
+                assertSameScore(q2, reference.handle(item(question("q2", "What color is snow?")), TokenSink.DISCARD));
+
+                String turn1 = "User: Tell me a story about a red fox.\nAssistant:";
+                ScoringResult first = client.ask(chat("turn-1", turn1));
+                String history = turn1 + first.getGeneration().getText() + "\nUser: What happened next?\nAssistant:";
+                PromptRequest secondTurn = chat("turn-2", history);
+                ScoringResult second = client.ask(secondTurn);
+                assertThat(second.getUsage().getCachedTokens()).as("turn 2 reuses turn 1")
+                        .isGreaterThanOrEqualTo(model.encodeText(turn1).length);
+                assertSameGeneration(second, reference.handle(item(secondTurn), TokenSink.DISCARD));
+
+                // One-off prompts, each about as large as the budget's free part, evict each other and the header.
+                for (int i = 0; i < 3; i++) {
+                    ScoringResult oneOff = client.ask(PromptRequest.newBuilder().setRequestId("one-off-" + i)
+                            .setModel(MODEL).setTask(Task.SCORE).setText(filler(i)).setContinuation(" end").build());
+                    assertThat(oneOff.getStatus()).isEqualTo(ResultStatus.OK);
+                }
+                ScoringResult q3 = client.ask(question("q3", "What color is coal?"));
+                assertThat(q3.getUsage().getCachedTokens()).as("the header was evicted").isLessThan(header / 2);
+                ScoringResult third = client.ask(chat("turn-3", history + second.getGeneration().getText()
+                        + "\nUser: And then?\nAssistant:"));
+                assertThat(third.getUsage().getCachedTokens()).as("the session outlived the one-off prompts")
+                        .isGreaterThanOrEqualTo(model.encodeText(turn1).length);
+            } finally {
+                worker.close();
+                workerThread.join(Duration.ofSeconds(30).toMillis());
+            }
+        }
+    }
+
+    private static PromptRequest question(String id, String question) {
+        return PromptRequest.newBuilder().setRequestId(id).setModel(MODEL).setTask(Task.SCORE)
+                .setText(HEADER + "Question: " + question + "\nA. black\nB. white\nAnswer:")
+                .setContinuation(" A").setPrefixKey("colors-2-shot").build();
+    }
+
+    private static PromptRequest chat(String id, String text) {
+        return PromptRequest.newBuilder().setRequestId(id).setModel(MODEL).setTask(Task.GENERATE).setText(text)
+                .setSessionId("chat-fox").setGeneration(GenerationParams.newBuilder().setMaxNewTokens(8)
+                        .setIgnoreEos(true).build()).build();
+    }
+
+    /** About 100 tokens of words no other prompt starts with. */
+    private static String filler(int seed) {
+        StringBuilder text = new StringBuilder("Filler " + seed + ":");
+        for (int w = 0; w < 40; w++) {
+            text.append(' ').append(Integer.toString((seed + 1) * 7919 * (w + 3), 36));
+        }
+        return text.toString();
+    }
+
+    private static void assertSameScore(ScoringResult actual, ScoringResult expected) {
+        assertThat(actual.getScore().getSumLogprob()).isCloseTo(expected.getScore().getSumLogprob(), within(1e-5));
+    }
+
+    private static void assertSameGeneration(ScoringResult actual, ScoringResult expected) {
+        assertThat(actual.getGeneration().getNewIds()).isEqualTo(expected.getGeneration().getNewIds());
+        for (int i = 0; i < expected.getGeneration().getTokenLogprobs().size(); i++) {
+            assertThat(actual.getGeneration().getTokenLogprobs().get(i))
+                    .isCloseTo(expected.getGeneration().getTokenLogprobs().get(i), within(1e-5f));
+        }
+    }
+
+    private static WorkItem item(PromptRequest request) {
+        long now = System.currentTimeMillis();
+        return new WorkItem(request, now, now);
+    }
+
+    private static Map<String, String> topologySettings(EmbeddedKafkaCluster kafka, SchemaRegistryProcess registry)
+            throws Exception {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("bootstrap.servers", kafka.bootstrapServers());
+        settings.put("schema.registry.url", registry.url());
+        settings.put("application.id", "prefix-e2e-" + UUID.randomUUID());
+        settings.put("state.dir", Files.createTempDirectory("logitstream-streams").toString());
+        settings.put("commit.interval.ms", "50");
+        settings.put(TopologyConfig.MODELS_KEY, MODEL);
+        settings.put(TopologyConfig.REQUEST_PARTITIONS_KEY, "2");
+        return settings;
+    }
+
+    /** Sends one request at a time and waits for its committed result. */
+    private static final class Client implements AutoCloseable {
+        private final Topics topics;
+        private final KafkaProducer<String, byte[]> producer;
+        private final AvroSerializer<PromptRequest> serializer;
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final AvroDeserializer<ScoringResult> deserializer;
+        private final Map<String, ScoringResult> seen = new HashMap<>();
+
+        Client(String bootstrap, String registryUrl, Topics topics) {
+            this.topics = topics;
+            this.producer = EndToEndScenario.producer(bootstrap);
+            this.serializer = new AvroSerializer<>(PromptRequest.class, new RestSchemaRegistryClient(registryUrl));
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "prefix-reader-" + UUID.randomUUID());
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topics.results()));
+            this.deserializer = new AvroDeserializer<>(ScoringResult.class, new RestSchemaRegistryClient(registryUrl));
+        }
+
+        ScoringResult ask(PromptRequest request) throws Exception {
+            producer.send(new ProducerRecord<>(topics.prompts(), request.getRequestId(),
+                    serializer.serialize(topics.prompts(), request))).get();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (!seen.containsKey(request.getRequestId())) {
+                assertThat(System.nanoTime()).as("waiting for %s", request.getRequestId()).isLessThan(deadline);
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    ScoringResult r = deserializer.deserialize(topics.results(), record.value());
+                    seen.put(r.getRequestId(), r);
+                }
+            }
+            ScoringResult result = seen.get(request.getRequestId());
+            assertThat(result.getStatus()).as("%s: %s", request.getRequestId(), result.getError())
+                    .isEqualTo(ResultStatus.OK);
+            return result;
+        }
+
+        @Override
+        public void close() {
+            producer.close();
+            consumer.close();
+        }
+    }
+}
