@@ -55,6 +55,29 @@ public final class ModelTopicNames {
         return Optional.empty();
     }
 
+    /**
+     * The model name a request-topic suffix stands for, the inverse of {@link #suffix}: a pair of
+     * underscores is an underscore, a single one a slash. Empty when no valid model name maps to it
+     * (an odd run of underscores next to a slash, for example), so a foreign topic under the prefix
+     * is not taken for a model.
+     */
+    public static Optional<String> model(String suffix) {
+        StringBuilder out = new StringBuilder(suffix.length());
+        for (int i = 0; i < suffix.length(); i++) {
+            char c = suffix.charAt(i);
+            if (c == '_' && i + 1 < suffix.length() && suffix.charAt(i + 1) == '_') {
+                out.append('_');
+                i++;
+            } else {
+                out.append(c == '_' ? '/' : c);
+            }
+        }
+        String model = out.toString();
+        boolean roundTrips = model.length() <= MAX_TOPIC_LENGTH && ALLOWED.matcher(model).matches()
+                && problem("", model).isEmpty() && suffix(model).equals(suffix);
+        return roundTrips ? Optional.of(model) : Optional.empty();
+    }
+
     /** The topic suffix of a model name that has no {@link #problem}. */
     public static String suffix(String model) {
         StringBuilder out = new StringBuilder(model.length() + 8);

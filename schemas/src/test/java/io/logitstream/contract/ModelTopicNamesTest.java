@@ -39,6 +39,16 @@ class ModelTopicNamesTest {
     }
 
     @Test
+    void topicSuffixesReadBackAsTheirModels() {
+        assertThat(ModelTopicNames.model("Qwen_Qwen2-0.5B")).contains("Qwen/Qwen2-0.5B");
+        assertThat(ModelTopicNames.model("a__b")).contains("a_b");
+        assertThat(ModelTopicNames.model("tiny-gpt2")).contains("tiny-gpt2");
+        assertThat(ModelTopicNames.model("a___b")).as("an odd run of underscores: no model maps to it").isEmpty();
+        assertThat(ModelTopicNames.model("_a")).as("a leading slash").isEmpty();
+        assertThat(ModelTopicNames.model("")).isEmpty();
+    }
+
+    @Test
     void topicNamesFitKafkasLimit() {
         int room = ModelTopicNames.MAX_TOPIC_LENGTH - "llm.requests.".length();
         assertThat(topics.modelNameProblem("m".repeat(room))).isEmpty();
@@ -62,6 +72,7 @@ class ModelTopicNamesTest {
             if (topics.modelNameProblem(model).isPresent()) {
                 continue;
             }
+            assertThat(ModelTopicNames.model(ModelTopicNames.suffix(model))).as("read back").contains(model);
             String previous = modelByTopic.putIfAbsent(topics.requestsFor(model), model);
             assertThat(previous == null || previous.equals(model))
                     .as("%s and %s share topic %s", previous, model, topics.requestsFor(model)).isTrue();

@@ -31,13 +31,18 @@ public final class GenerateTask implements ModelTask {
     private final String workerId;
     private final PromptEncoder encoder;
     private final long maxResultBytes;
+    private final TokenTexts texts;
 
-    /** @param maxResultBytes what one result may take (the results producer's max.request.size, less headroom) */
-    public GenerateTask(LoadedModel model, String workerId, PromptEncoder encoder, long maxResultBytes) {
+    /**
+     * @param maxResultBytes what one result may take (the results producer's max.request.size, less headroom)
+     * @param texts the strings of the generated tokens, for {@code GenerationOutput.tokens}
+     */
+    GenerateTask(LoadedModel model, String workerId, PromptEncoder encoder, long maxResultBytes, TokenTexts texts) {
         this.model = model;
         this.workerId = workerId;
         this.encoder = encoder;
         this.maxResultBytes = maxResultBytes;
+        this.texts = texts;
     }
 
     @Override
@@ -66,6 +71,8 @@ public final class GenerateTask implements ModelTask {
         return new TaskWork(work, result -> {
             GenerationResult g = work.result();
             GenerationOutput out = output(g, inputIds.length, topK);
+            out.setTokens(texts.of(g.newIds(), 0, TokenTexts.budget(maxResultBytes, g.newIds().length,
+                    topK + wanted.selectedIds().length)));
             if (wanted.wantsSelected()) {
                 out.setSelectedLogprobs(wanted.selectedOutput(g.selectedLogprobs()));
             }
@@ -80,6 +87,8 @@ public final class GenerateTask implements ModelTask {
         BeamWork work = new BeamWork(model, inputIds, settings);
         return new TaskWork(work, result -> {
             GenerationOutput out = beamOutput(work, inputIds.length);
+            int[] best = out.getNewIds().stream().mapToInt(Integer::intValue).toArray();
+            out.setTokens(texts.of(best, 0, TokenTexts.budget(maxResultBytes, best.length, 0)));
             if (params.stream()) {
                 publisher.whole(out.getNewIds(), out.getText(), out.getFinishReason());
             }

@@ -22,12 +22,17 @@ public final class ScoreTask implements ModelTask {
     private final PromptEncoder encoder;
     private final int vocabSize;
     private final long maxResultBytes;
+    private final TokenTexts texts;
 
-    /** @param maxResultBytes what one result may take (the results producer's max.request.size, less headroom) */
-    public ScoreTask(PromptEncoder encoder, int vocabSize, long maxResultBytes) {
+    /**
+     * @param maxResultBytes what one result may take (the results producer's max.request.size, less headroom)
+     * @param texts the strings of the scored tokens, for {@code ScoreOutput.tokens}
+     */
+    ScoreTask(PromptEncoder encoder, int vocabSize, long maxResultBytes, TokenTexts texts) {
         this.encoder = encoder;
         this.vocabSize = vocabSize;
         this.maxResultBytes = maxResultBytes;
+        this.texts = texts;
     }
 
     @Override
@@ -48,6 +53,7 @@ public final class ScoreTask implements ModelTask {
             return new TaskWork(work, result -> {
                 ScoreOutput out = continuationOutput(inputIds.length, ContinuationScore.of(continuation, work.rows(0)),
                         topK);
+                out.setTokens(texts.of(continuation, 0, tokensBudget(continuation.length, wanted)));
                 if (wanted.wantsSelected()) {
                     out.setSelectedLogprobs(wanted.selectedOutput(work.rows(0).selected()));
                 }
@@ -59,6 +65,7 @@ public final class ScoreTask implements ModelTask {
         ScoringWork work = new ScoringWork(List.of(inputIds), new int[] {1}, topK, selected);
         return new TaskWork(work, result -> {
             ScoreOutput out = inputOutput(inputIds, Scorer.toSequenceScore(inputIds, work.rows(0), topK), topK);
+            out.setTokens(texts.of(inputIds, 0, tokensBudget(inputIds.length, wanted)));
             if (wanted.wantsSelected()) {
                 List<TopLogprobs> rows = new ArrayList<>();
                 rows.add(null); // the first input token has no context
@@ -67,6 +74,10 @@ public final class ScoreTask implements ModelTask {
             }
             result.setScore(out);
         });
+    }
+
+    private long tokensBudget(int positions, LogprobRequest wanted) {
+        return TokenTexts.budget(maxResultBytes, positions, wanted.topK() + wanted.selectedIds().length);
     }
 
     static void checkScorable(int[] ids) {

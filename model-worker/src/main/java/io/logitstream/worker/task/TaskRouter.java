@@ -68,10 +68,11 @@ public final class TaskRouter {
         this.results = new ResultFactory(model.name(), model.fingerprint().value(), EngineVersion.VALUE, workerId,
                 model.device().toString());
         int vocab = model.model().vocabSize();
-        tasks.put(Task.SCORE, new ScoreTask(encoder, vocab, maxResultBytes));
+        TokenTexts texts = new TokenTexts(model.tokenizer(), vocab);
+        tasks.put(Task.SCORE, new ScoreTask(encoder, vocab, maxResultBytes, texts));
         tasks.put(Task.CHOICE, new ChoiceTask(encoder));
         tasks.put(Task.TEACHER, new TeacherTask(model.config().vocabSize(), maxResultBytes));
-        tasks.put(Task.GENERATE, new GenerateTask(model, workerId, encoder, maxResultBytes));
+        tasks.put(Task.GENERATE, new GenerateTask(model, workerId, encoder, maxResultBytes, texts));
     }
 
     /** Name of the served model, as requests address it. */

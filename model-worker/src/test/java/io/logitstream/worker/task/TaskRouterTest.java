@@ -59,6 +59,22 @@ class TaskRouterTest {
     }
 
     @Test
+    void scoresAndGenerationsCarryTheirTokensAsStrings() {
+        ScoringResult input = run(request(Task.SCORE).setText("Hello world, this is a tiny test."));
+        ScoringResult continuation = run(request(Task.SCORE).setText("Hello world,").setContinuation(" this is"));
+        ScoringResult generated = run(request(Task.GENERATE).setText("Hello")
+                .setGeneration(GenerationParams.newBuilder().setMaxNewTokens(6).build()));
+
+        assertThat(input.getScore().getTokens()).as("one string per scored position, the first included")
+                .hasSameSizeAs(input.getScore().getTokenLogprobs());
+        assertThat(String.join("", input.getScore().getTokens())).isEqualTo("Hello world, this is a tiny test.");
+        assertThat(continuation.getScore().getTokens()).containsExactly(" this", " is");
+        List<Integer> newIds = generated.getGeneration().getNewIds();
+        assertThat(generated.getGeneration().getTokens())
+                .containsExactlyElementsOf(newIds.stream().map(id -> model.tokenizer().tokenText(id)).toList());
+    }
+
+    @Test
     void choiceGivesNormalizedProbabilitiesConsistentWithScoring() {
         ScoringResult r = run(request(Task.CHOICE).setText("Hello world,").setChoices(List.of(" this", " that is"))
                 .setGoldIndex(0));
