@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             WorkerCommand.class,
             SendCommand.class,
             WatchCommand.class,
+            GatewayCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
             BenchCommand.class,

@@ -1,6 +1,8 @@
 package io.logitstream.app;
 
 import io.logitstream.contract.Topics;
+import io.logitstream.gateway.Gateway;
+import io.logitstream.gateway.GatewaySettings;
 import io.logitstream.schema.GenerationParams;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
@@ -61,6 +63,13 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--exit-after-examples", description = "Stop once the examples are answered (for scripts and smoke tests).")
     boolean exitAfterExamples;
 
+    @Option(names = "--gateway-port", defaultValue = "8000",
+            description = "Port of the OpenAI-compatible gateway (default ${DEFAULT-VALUE}).")
+    int gatewayPort;
+
+    @Option(names = "--no-gateway", description = "Do not start the OpenAI-compatible gateway.")
+    boolean noGateway;
+
     private final PrintStream out = System.out;
 
     @Override
@@ -104,9 +113,14 @@ public final class UpCommand implements Callable<Integer> {
         watcherThread.setDaemon(true);
         watcherThread.start();
 
+        Gateway gateway = noGateway ? null : startGateway(workerSettings);
+
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("\nStopping: worker, topology, local stack...");
+            out.println("\nStopping: gateway, worker, topology, local stack...");
+            if (gateway != null) {
+                gateway.close();
+            }
             watcher.close();
             worker.close();
             topology.close();
@@ -133,6 +147,10 @@ public final class UpCommand implements Callable<Integer> {
                 + " --max-new-tokens 20 --wait");
         out.println("  ./logitstream send --model " + model.name() + " --task SCORE --text \"The quick brown fox\""
                 + " --top-logprobs 3 --wait");
+        if (gateway != null) {
+            out.println("  curl " + gateway.url() + "/completions -H 'Content-Type: application/json' -d '{\"model\": \""
+                    + model.name() + "\", \"prompt\": \"Once upon a time\", \"max_tokens\": 16}'");
+        }
         out.println("Results, streamed tokens and dead letters are printed here as they arrive. Ctrl-C stops everything.");
         if (exitAfterExamples) {
             System.exit(0); // runs the shutdown hook
@@ -176,6 +194,22 @@ public final class UpCommand implements Callable<Integer> {
         }
         if (!printer.awaitAll(Duration.ofSeconds(120))) {
             out.println("!! Not every example was answered within 120 s; see the logs above.");
+        }
+    }
+
+    /**
+     * The OpenAI-compatible gateway on {@code --gateway-port}; a port already taken costs only the
+     * gateway, with a message, not the rest of the stack.
+     */
+    private Gateway startGateway(Map<String, String> settings) {
+        try {
+            Gateway gateway = Gateway.start(GatewaySettings.from(settings).withListen("0.0.0.0", gatewayPort));
+            out.println("OpenAI-compatible gateway: " + gateway.url() + " (GET /models, POST /completions,"
+                    + " POST /chat/completions)");
+            return gateway;
+        } catch (java.io.IOException | RuntimeException e) {
+            out.println("!! The gateway did not start: " + e.getMessage() + " (--gateway-port picks another port)");
+            return null;
         }
     }
 

@@ -39,6 +39,44 @@ class CommandBehaviourTest {
     }
 
     @Test
+    void gatewayFlagsWinOverTheConfigFileWhoseClientSettingsAndTopicsItKeeps() throws Exception {
+        java.nio.file.Path config = java.nio.file.Files.createTempFile("gateway", ".properties");
+        java.nio.file.Files.writeString(config, "logitstream.gateway.port=9001\nlogitstream.gateway.models=a,b/c\n"
+                + "security.protocol=SASL_SSL\nlogitstream.topic.results=my.results\n");
+        GatewayCommand flags = new GatewayCommand();
+        new CommandLine(flags).parseArgs("--config", config.toString(), "--port", "9100", "--timeout", "5",
+                "--bootstrap-servers", "broker:9093");
+        GatewayCommand file = new GatewayCommand();
+        new CommandLine(file).parseArgs("--config", config.toString());
+
+        var fromFlags = flags.settings();
+        var fromFile = file.settings();
+
+        assertThat(fromFlags.port()).isEqualTo(9100);
+        assertThat(fromFlags.requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(fromFlags.bootstrapServers()).isEqualTo("broker:9093");
+        assertThat(fromFlags.clientProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("bootstrap.servers", "broker:9093").doesNotContainKey("logitstream.topic.results");
+        assertThat(fromFlags.topics().results()).isEqualTo("my.results");
+        assertThat(fromFile.port()).isEqualTo(9001);
+        assertThat(fromFile.models()).containsExactly("a", "b/c");
+        assertThat(fromFile.requestTimeout()).isEqualTo(io.logitstream.gateway.GatewaySettings.DEFAULT_TIMEOUT);
+    }
+
+    @Test
+    void upStartsTheGatewayUnlessToldNot() {
+        UpCommand plain = new UpCommand();
+        new CommandLine(plain).parseArgs();
+        UpCommand without = new UpCommand();
+        new CommandLine(without).parseArgs("--no-gateway", "--gateway-port", "8100");
+
+        assertThat(plain.noGateway).isFalse();
+        assertThat(plain.gatewayPort).isEqualTo(8000);
+        assertThat(without.noGateway).isTrue();
+        assertThat(without.gatewayPort).isEqualTo(8100);
+    }
+
+    @Test
     void sendExitsNonZeroOnAnErrorResultOrADeadLetter() {
         assertThat(SendCommand.exitStatus(new OutputWatcher.Output.Result(result(ResultStatus.OK)))).isZero();
         assertThat(SendCommand.exitStatus(new OutputWatcher.Output.Result(result(ResultStatus.ERROR))))

@@ -46,17 +46,19 @@ final class LogprobsJson {
     }
 
     /**
-     * The {token: logprob} entries of one position, most likely first. The position's own token
+     * The {token: logprob} entries of one position, most likely first (the token itself before an
+     * alternative of equal logprob). The position's own token
      * keeps its string; an alternative whose string is already taken by another id (two byte
      * fragments both decode to U+FFFD) is spelled by its id, so no entry overwrites another.
      */
     static Map<String, Float> topEntries(TokenPosition p, TokenLabels labels) {
         Map<String, Integer> owner = new HashMap<>();
         owner.put(p.token(), p.id());
-        List<TokenPosition.Alternative> all = new ArrayList<>(p.alternatives());
-        if (all.stream().noneMatch(a -> a.id() == p.id())) {
-            all.add(new TokenPosition.Alternative(p.id(), p.logprob()));
-        }
+        // The token's own entry holds its own logprob, so that "is the token the top one" is the
+        // exact comparison lm-evaluation-harness makes (token_logprob == max(top_logprobs.values())).
+        List<TokenPosition.Alternative> all = new ArrayList<>();
+        all.add(new TokenPosition.Alternative(p.id(), p.logprob()));
+        p.alternatives().stream().filter(a -> a.id() != p.id()).forEach(all::add);
         all.sort(Comparator.comparingDouble(a -> -a.logprob()));
         Map<String, Float> entries = new LinkedHashMap<>();
         for (TokenPosition.Alternative a : all) {
