@@ -238,7 +238,7 @@ class GatewayEndToEndTest {
         JsonNode out = JSON.readTree(python.run(script("openai_client_check.py"),
                 List.of(gateway.url().toString(), MODEL), Map.of(), 300));
 
-        assertThat(HttpCalls.texts(out.path("models"))).containsExactly(MODEL);
+        assertThat(HttpCalls.texts(out.path("models"))).containsExactly(IDLE, MODEL);
         JsonNode completion = out.path("completion");
         assertThat(completion.path("text").asText()).isEqualTo(FOX);
         assertSameLogprobs(completion.path("token_logprobs"), referenceScore(FOX, 2).getScore().getTokenLogprobs());

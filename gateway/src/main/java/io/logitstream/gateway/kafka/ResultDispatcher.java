@@ -1,6 +1,7 @@
 package io.logitstream.gateway.kafka;
 
 import io.logitstream.contract.Topics;
+import io.logitstream.gateway.openai.ApiError;
 import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.schema.DeadLetter;
 import io.logitstream.schema.ScoringResult;
@@ -51,12 +52,18 @@ public final class ResultDispatcher implements AutoCloseable {
     }
 
     private void dispatch(ConsumerRecord<String, byte[]> record) {
-        Outcome outcome = record.topic().equals(topics.deadLetters())
-                ? new Outcome.DeadLettered(deadLetters.deserialize(record.topic(), record.value()))
-                : new Outcome.Answered(results.deserialize(record.topic(), record.value()));
         CompletableFuture<Outcome> future = pending.remove(record.key());
-        if (future != null) {
-            future.complete(outcome);
+        if (future == null) {
+            return;
+        }
+        try {
+            future.complete(record.topic().equals(topics.deadLetters())
+                    ? new Outcome.DeadLettered(deadLetters.deserialize(record.topic(), record.value()))
+                    : new Outcome.Answered(results.deserialize(record.topic(), record.value())));
+        } catch (RuntimeException e) {
+            // The registry is down, or the record is not what the topic holds: say so now, not at the timeout.
+            future.completeExceptionally(new ApiError(502, "server_error", ApiError.INTERNAL, "The answer on "
+                    + record.topic() + " cannot be read: " + e.getMessage()));
         }
     }
 
