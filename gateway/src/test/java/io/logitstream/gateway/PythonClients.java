@@ -15,12 +15,14 @@ import java.util.concurrent.TimeUnit;
  * A Python venv with the real clients (the openai SDK; lm-evaluation-harness with torch and
  * transformers for its hf backend), installed from the local wheel mirrors, never from an index.
  * Kept between runs (default {@code ~/.cache/logitstream/gateway-clients-venv}, or
- * {@code -Dlogitstream.gateway.venv=DIR}): only the first run installs. A test that needs it is
- * skipped, with a message, where there is no python3 or no mirror.
+ * {@code -Dlogitstream.gateway.venv=DIR}): only the first run installs. A test that needs what is
+ * not installed yet is skipped, with a message, where there is no python3 or no mirror.
  */
 final class PythonClients {
 
-    static final List<String> WHEEL_DIRS = List.of("/opt/wheels", "/opt/pypi/files", "/opt/pypi-more/files");
+    /** The mirrors: {@code -Dlogitstream.gateway.wheels=DIR,DIR} names others. */
+    static final List<String> WHEEL_DIRS = List.of(System.getProperty("logitstream.gateway.wheels",
+            "/opt/wheels,/opt/pypi/files,/opt/pypi-more/files").split(","));
     static final List<String> OPENAI = List.of("openai");
     /**
      * lm_eval 0.4.13 declares dependencies the mirrors lack (evaluate, pytablewriter, rouge-score,
@@ -41,25 +43,28 @@ final class PythonClients {
 
     /** The venv, created if missing; skips the calling test where it cannot be made. */
     static PythonClients venv() throws IOException, InterruptedException {
-        List<String> mirrors = WHEEL_DIRS.stream().filter(d -> Files.isDirectory(Path.of(d))).toList();
-        assumeTrue(!mirrors.isEmpty(), "skipped: no local wheel mirror (" + WHEEL_DIRS + ") to install the Python"
-                + " clients from");
-        assumeTrue(exec(List.of("python3", "--version"), Map.of(), 60).exit() == 0, "skipped: no python3 on the PATH");
         Path venv = Path.of(System.getProperty("logitstream.gateway.venv",
                 System.getProperty("user.home") + "/.cache/logitstream/gateway-clients-venv"));
         if (!Files.isExecutable(venv.resolve("bin/python"))) {
+            assumeMirror();
+            assumeTrue(exec(List.of("python3", "--version"), Map.of(), 60).exit() == 0,
+                    "skipped: no python3 on the PATH to make the venv of the Python clients with");
             Files.createDirectories(venv.getParent());
             require(exec(List.of("python3", "-m", "venv", venv.toString()), Map.of(), 300), "python3 -m venv");
         }
         return new PythonClients(venv);
     }
 
-    /** Installs {@code packages} unless {@code importCheck} (a Python statement) already runs. */
+    /**
+     * Installs {@code packages} (then {@code noDeps} without their dependencies) unless
+     * {@code importCheck}, a Python statement, already runs: a venv made earlier serves without a mirror.
+     */
     PythonClients ensure(String importCheck, List<String> packages, List<String> noDeps)
             throws IOException, InterruptedException {
         if (exec(List.of(python(), "-c", importCheck), Map.of(), 300).exit() == 0) {
             return this;
         }
+        assumeMirror();
         System.err.println("installing " + packages + " " + noDeps + " into " + venv + " from the local mirrors...");
         require(exec(pip(packages, false), Map.of(), 1800), "pip install " + packages);
         if (!noDeps.isEmpty()) {
@@ -67,6 +72,11 @@ final class PythonClients {
         }
         require(exec(List.of(python(), "-c", importCheck), Map.of(), 300), "python -c '" + importCheck + "'");
         return this;
+    }
+
+    private static void assumeMirror() {
+        assumeTrue(WHEEL_DIRS.stream().anyMatch(d -> Files.isDirectory(Path.of(d))), "skipped: no local wheel mirror "
+                + WHEEL_DIRS + " to install the Python clients from (-Dlogitstream.gateway.wheels=DIR,DIR names one)");
     }
 
     /** Runs a script; its stdout, or a failure with the end of its stderr. */
