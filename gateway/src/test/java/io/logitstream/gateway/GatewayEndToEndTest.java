@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -232,6 +233,7 @@ class GatewayEndToEndTest {
     }
 
     @Test
+    @Tag(PythonClients.TAG)
     void theOpenAiPythonSdkWorksUnchanged() throws Exception {
         PythonClients python = PythonClients.venv().ensure("import openai", PythonClients.OPENAI, List.of());
 
@@ -253,6 +255,7 @@ class GatewayEndToEndTest {
     }
 
     @Test
+    @Tag(PythonClients.TAG)
     void lmEvaluationHarnessThroughTheGatewayAgreesWithItsHfBackend() throws Exception {
         PythonClients python = PythonClients.venv().ensure("import lm_eval, accelerate, aiohttp, tenacity;"
                 + " from lm_eval.models.huggingface import HFLM; import lm_eval.models.openai_completions;"

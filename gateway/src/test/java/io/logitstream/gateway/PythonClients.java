@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class PythonClients {
 
+    /** The JUnit tag of the tests that run Python clients: {@code -DexcludedGroups=python-clients} leaves them out. */
+    static final String TAG = "python-clients";
     /** The mirrors: {@code -Dlogitstream.gateway.wheels=DIR,DIR} names others. */
     static final List<String> WHEEL_DIRS = List.of(System.getProperty("logitstream.gateway.wheels",
             "/opt/wheels,/opt/pypi/files,/opt/pypi-more/files").split(","));
