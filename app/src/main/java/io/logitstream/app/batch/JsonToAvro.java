@@ -52,16 +52,24 @@ final class JsonToAvro {
         }
         for (Field field : schema.getFields()) {
             JsonNode value = json.get(field.name());
-            String fieldPath = join(path, field.name());
             if (value != null) {
-                record.put(field.pos(), value(value, field.schema(), fieldPath));
+                record.put(field.pos(), value(value, field.schema(), join(path, field.name())));
+            } else if (hasNullDefault(field)) {
+                continue; // a new record's fields are null already: the common case, kept cheap
             } else if (field.hasDefaultValue()) {
                 record.put(field.pos(), DATA.getDefaultValue(field));
             } else {
-                throw new MismatchException("missing field '" + fieldPath + "'");
+                throw new MismatchException("missing field '" + join(path, field.name()) + "'");
             }
         }
         return record;
+    }
+
+    /** A union whose first branch is null can only default to null (Avro's rule), without decoding the default. */
+    private static boolean hasNullDefault(Field field) {
+        Schema schema = field.schema();
+        return field.hasDefaultValue() && schema.getType() == Schema.Type.UNION
+                && schema.getTypes().get(0).getType() == Schema.Type.NULL;
     }
 
     private static Object value(JsonNode json, Schema schema, String path) throws MismatchException {

@@ -146,6 +146,11 @@ public final class RunDiff {
         }
     }
 
+    /** Fingerprints shortened to 12 hex digits, enough to tell checkpoints apart on a line. */
+    static String shortened(String provenanceDifference) {
+        return provenanceDifference.replaceAll("sha256:([0-9a-f]{12})[0-9a-f]{52}", "sha256:$1");
+    }
+
     /** The whole comparison as one JSON object: totals, and the requests (all, or only those that differ). */
     public ObjectNode toJson(boolean all) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -182,8 +187,9 @@ public final class RunDiff {
 
     /** A line per request that differs (every request with {@code all}), then the totals. */
     public void print(PrintStream out, boolean all) {
+        Set<String> common = commonProvenance();
         for (RequestDiff r : all ? requests : differing()) {
-            out.println(describe(r));
+            out.println(describe(r, common));
         }
         ObjectNode t = totals();
         out.printf(Locale.ROOT, "R1 = %s (%d results), R2 = %s (%d results): %d paired, %d only in R1, %d only in R2%n",
@@ -206,7 +212,7 @@ public final class RunDiff {
         Set<String> seen = new HashSet<>();
         t.get("provenance").fields().forEachRemaining(e -> {
             seen.add(e.getKey());
-            out.println("provenance: " + e.getKey() + " (" + e.getValue().asLong() + " requests)");
+            out.println("provenance: " + shortened(e.getKey()) + " (" + e.getValue().asLong() + " requests)");
         });
         if (seen.isEmpty()) {
             out.println("provenance: same model fingerprint, engine version, device, parameters and seeds");
@@ -214,7 +220,25 @@ public final class RunDiff {
         out.println(identical() ? "identical" : "different");
     }
 
-    private String describe(RequestDiff r) {
+    /**
+     * Provenance differences every paired request shares (a replay on another model): said once in
+     * the totals, not on every request's line.
+     */
+    private Set<String> commonProvenance() {
+        Set<String> common = null;
+        for (RequestDiff r : requests) {
+            if (r.missingIn() == null) {
+                if (common == null) {
+                    common = new HashSet<>(r.provenance());
+                } else {
+                    common.retainAll(r.provenance());
+                }
+            }
+        }
+        return common == null ? Set.of() : common;
+    }
+
+    private String describe(RequestDiff r, Set<String> commonProvenance) {
         List<String> parts = new ArrayList<>();
         if (r.missingIn() != null) {
             parts.add("only in " + (r.missingIn().equals("R1") ? "R2" : "R1"));
@@ -242,8 +266,10 @@ public final class RunDiff {
         if (!Objects.equals(r.correct1(), r.correct2())) {
             parts.add("correct " + r.correct1() + " -> " + r.correct2());
         }
-        parts.addAll(r.provenance());
+        r.provenance().stream().filter(p -> !commonProvenance.contains(p)).map(RunDiff::shortened)
+                .forEach(parts::add);
         String ids = r.requestId1() + " / " + r.requestId2();
-        return r.key() + "  " + r.task() + "  " + ids + "  " + (parts.isEmpty() ? "same" : String.join("; ", parts));
+        return r.key() + "  " + r.task() + "  " + ids + "  " + (!parts.isEmpty() ? String.join("; ", parts)
+                : r.differs(tolerance) ? "same answer; provenance differs (below)" : "same");
     }
 }

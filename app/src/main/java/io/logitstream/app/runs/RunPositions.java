@@ -25,7 +25,8 @@ public final class RunPositions {
 
     /** The request id of the request at {@code position} (1-based) of {@code run}: {@code RUN-000042}. */
     public static String requestId(String run, long position) {
-        return String.format("%s-%06d", run, position);
+        String digits = Long.toString(position);
+        return run + "-" + "000000".substring(Math.min(6, digits.length())) + digits; // String.format is slow here
     }
 
     /** Throws with a message for a person when {@code run} cannot name a run's files. */

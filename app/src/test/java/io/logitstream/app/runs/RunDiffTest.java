@@ -1,6 +1,7 @@
 package io.logitstream.app.runs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.logitstream.schema.CandidateScore;
 import io.logitstream.schema.ChoiceOutput;
@@ -52,7 +53,7 @@ class RunDiffTest {
         assertThat(totals.get("differing").asInt()).isEqualTo(3);
         assertThat(totals.get("choice_best_index_flips").asInt()).isEqualTo(1);
         assertThat(totals.get("generated_text_changes").asInt()).isEqualTo(1);
-        assertThat(totals.get("max_logprob_delta").asDouble()).isEqualTo(0.6, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(totals.get("max_logprob_delta").asDouble()).isCloseTo(0.6, within(1e-6));
         assertThat(totals.at("/accuracy/run1").asDouble()).isEqualTo(1.0);
         assertThat(totals.at("/accuracy/run2").asDouble()).isEqualTo(0.0);
         assertThat(totals.get("provenance").get("model_fingerprint fp-1 -> fp-2").asInt()).isEqualTo(1);
@@ -60,7 +61,7 @@ class RunDiffTest {
         assertThat(generation.firstDivergence()).isEqualTo(1);
         assertThat(generation.compared()).as("only tokens before the divergence").isEqualTo(1);
         assertThat(generation.maxDelta()).isZero();
-        assertThat(diff.requests().get(0).maxDelta()).isEqualTo(0.25, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(diff.requests().get(0).maxDelta()).isCloseTo(0.25, within(1e-6));
     }
 
     @Test
@@ -99,6 +100,27 @@ class RunDiffTest {
         assertThat(text).contains("accuracy (CHOICE with gold): 2/2 = 1.0000 -> 1/2 = 0.5000 (-0.5000)");
         assertThat(text.strip()).endsWith("different");
         assertThat(diff.toJson(false).get("requests")).hasSize(1);
+    }
+
+    @Test
+    void aProvenanceChangeSharedByEveryRequestIsSaidOnceWithShortFingerprints() {
+        String before = "sha256:" + "a".repeat(64);
+        String after = "sha256:" + "b".repeat(64);
+        List<ScoringResult> first = List.of(choice("a", 1, 1, true, -1.0, -0.5),
+                choice("a", 2, 1, true, -1.0, -0.5));
+        List<ScoringResult> second = List.of(choice("b", 1, 1, true, -1.0, -0.5),
+                choice("b", 2, 0, false, -1.0, -0.5));
+        first.forEach(r -> r.getProvenance().setModelFingerprint(before));
+        second.forEach(r -> r.getProvenance().setModelFingerprint(after));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        diff(first, second).print(new PrintStream(bytes, true, StandardCharsets.UTF_8), false);
+
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).contains("line 1  CHOICE  a-1 / b-1  same answer; provenance differs (below)\n")
+                .contains("line 2  CHOICE  a-2 / b-2  best_index flip")
+                .contains("provenance: model_fingerprint sha256:aaaaaaaaaaaa -> sha256:bbbbbbbbbbbb (2 requests)");
+        assertThat(text.lines().filter(l -> l.startsWith("line ")).noneMatch(l -> l.contains("fingerprint"))).isTrue();
     }
 
     private static RunDiff diff(List<ScoringResult> first, List<ScoringResult> second) {
