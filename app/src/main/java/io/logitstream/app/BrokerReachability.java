@@ -14,7 +14,7 @@ import java.util.List;
  * within the command's timeout. It proves only that a port is open: security settings and metadata
  * are the clients' to check.
  */
-final class BrokerReachability {
+public final class BrokerReachability {
 
     private static final Duration ATTEMPT = Duration.ofSeconds(2);
     private static final long RETRY_PAUSE_MS = 250;
@@ -23,7 +23,7 @@ final class BrokerReachability {
     }
 
     /** Returns once one address accepts a connection; throws a message for a person after {@code timeout}. */
-    static void await(String bootstrapServers, Duration timeout) {
+    public static void await(String bootstrapServers, Duration timeout) {
         List<InetSocketAddress> addresses = parse(bootstrapServers);
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastProblem = "no attempt";

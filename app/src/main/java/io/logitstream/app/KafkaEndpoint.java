@@ -39,7 +39,7 @@ public record KafkaEndpoint(String bootstrapServers, String registryUrl, Propert
     }
 
     /** A fresh copy of the client settings with the bootstrap servers, to add a client's own keys to. */
-    Properties clientProperties() {
+    public Properties clientProperties() {
         Properties p = new Properties();
         p.putAll(client);
         p.put("bootstrap.servers", bootstrapServers);

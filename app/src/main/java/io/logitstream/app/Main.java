@@ -1,5 +1,8 @@
 package io.logitstream.app;
 
+import io.logitstream.app.batch.SubmitCommand;
+import io.logitstream.app.runs.DiffCommand;
+import io.logitstream.app.runs.ReplayCommand;
 import io.logitstream.bench.BenchCommand;
 import io.logitstream.worker.cli.GenerateCommand;
 import io.logitstream.worker.cli.ScoreCommand;
@@ -17,6 +20,9 @@ import picocli.CommandLine.Command;
             SendCommand.class,
             WatchCommand.class,
             GatewayCommand.class,
+            SubmitCommand.class,
+            ReplayCommand.class,
+            DiffCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
