@@ -20,10 +20,10 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * One fault under load, the same way for every component: a third of the load is sent, and once a
  * tenth of it is answered the second third starts arriving, one request every {@link #ARRIVAL_PACE}
  * from the producer that was already running, and the component is killed while it arrives (so the
- * kill lands with work in flight, and the rest of that third arrives while it is down). Then the
- * component is restarted and the last third is sent by a fresh producer (new registry client, no
- * cached ids). Every request must have exactly one answer, and the numbers of the summary table are
- * taken:
+ * kill lands with work in flight, and the rest of that third arrives while it is down, or, to a
+ * stopped broker, as soon as it is back). The component is restarted, and once the second third is
+ * in, the last third is sent by a fresh producer (new registry client, no cached ids). Every request
+ * must have exactly one answer, and the numbers of the summary table are taken:
  *
  * <ul>
  *   <li>lost: requests with no answer other than a DUPLICATE notice;</li>
@@ -96,10 +96,11 @@ final class FaultRun {
             CompletableFuture<Void> arriving = CompletableFuture.runAsync(() -> sendPaced(running, during));
             kill.run();
             killedAt = System.currentTimeMillis();
+            // Not waiting for the second third first: a stopped broker takes it only once it is back.
+            restart.run();
+            restartedAt = System.currentTimeMillis();
             arriving.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         }
-        restart.run();
-        restartedAt = System.currentTimeMillis();
         try (RequestSender fresh = new RequestSender(bootstrap, registryUrl, topics.prompts())) {
             send(fresh, after);
         }
