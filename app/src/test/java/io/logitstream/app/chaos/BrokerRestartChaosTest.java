@@ -58,6 +58,7 @@ class BrokerRestartChaosTest {
 
                 assertThat(outcome.lost() + outcome.duplicated() + outcome.notOk())
                         .as("lost + duplicated + not OK: %s", outcome).isZero();
+                RecoveryBound.assertHeld("broker restart", outcome, RecoveryBound.From.RESTART);
                 assertThat(worker.serving()).as("the worker survived the broker restart").isTrue();
                 assertThat(alive(topology)).as("the topology survived the broker restart (state %s)",
                         topology.state()).isTrue();

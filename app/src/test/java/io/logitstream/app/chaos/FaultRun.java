@@ -50,7 +50,8 @@ final class FaultRun {
 
     /** What one scenario measured. */
     record Outcome(int requests, int lost, int duplicated, int notOk, int stalls, OptionalDouble recoverySeconds,
-            OptionalDouble servedFromKillSeconds, OptionalDouble servedFromRestartSeconds, double allAnsweredSeconds) {
+            OptionalDouble servedFromKillSeconds, OptionalDouble servedFromRestartSeconds, String servedPerPartition,
+            double allAnsweredSeconds) {
     }
 
     static final Duration STALL_GAP = Duration.ofSeconds(10);
@@ -135,7 +136,9 @@ final class FaultRun {
                 .mapToLong(AnswerLedger.Answer::timestampMs).min().stream()
                 .mapToDouble(t -> (t - killedAt) / 1e3).findFirst();
         return new Outcome(load.size(), lost, duplicated, notOk, stalls(firstArrivals(load)), recovery,
-                served.everyPartitionFrom(killedAt), served.everyPartitionFrom(restartedAt), allAnswered);
+                served.everyPartitionFrom(killedAt), served.everyPartitionFrom(restartedAt),
+                served.describeFrom(killedAt) + " from the kill, " + served.describeFrom(restartedAt)
+                        + " from the restart", allAnswered);
     }
 
     /** When the worker started computing the request (its first answer's), if it was answered. */

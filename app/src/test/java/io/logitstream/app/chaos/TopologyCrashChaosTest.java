@@ -76,6 +76,7 @@ class TopologyCrashChaosTest {
                         .isTrue();
                 assertThat(outcome.lost() + outcome.duplicated() + outcome.notOk())
                         .as("lost + duplicated + not OK: %s", outcome).isZero();
+                RecoveryBound.assertHeld("topology kill -9", outcome, RecoveryBound.From.RESTART);
             } catch (Throwable failure) {
                 incarnations.forEach(t -> System.err.printf("---- %s (tail)%n%s%n", t.logFile(), t.logTail()));
                 throw failure;
