@@ -51,7 +51,7 @@ public final class TopologyApp implements AutoCloseable {
         Topology topology = new PromptRoutingTopology(config.topics(), config.servedModels(),
                 config.dedupeRetention(), registry, topicCreator, maxRecordBytes::get, DecodeRetry.defaults()).build();
         log.debug("Topology:\n{}", topology.describe());
-        this.streams = newStreams(topology, props);
+        this.streams = newStreams(topology, props, topicCreator);
         // A failure of one record that is not the record's fault (registry down, broker hiccup) must
         // not end routing: replace the thread; exactly-once makes the retry safe.
         streams.setUncaughtExceptionHandler(e -> {
@@ -131,10 +131,11 @@ public final class TopologyApp implements AutoCloseable {
      * process id, hence the transactional id, one process's own; the operating system drops it when
      * the process dies, {@code kill -9} included.
      */
-    private static KafkaStreams newStreams(Topology topology, Properties props) {
+    private static KafkaStreams newStreams(Topology topology, Properties props, AdminTopicCreator topicCreator) {
         try {
             return new KafkaStreams(topology, props);
         } catch (StreamsException e) {
+            topicCreator.close();
             throw new IllegalStateException("cannot start the topology " + props.getProperty(
                     StreamsConfig.APPLICATION_ID_CONFIG) + " in the state directory " + props.getProperty(
                     StreamsConfig.STATE_DIR_CONFIG, TopologyConfig.DEFAULT_STATE_DIR) + " (" + e.getMessage()

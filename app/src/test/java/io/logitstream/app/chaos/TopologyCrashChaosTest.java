@@ -55,7 +55,7 @@ class TopologyCrashChaosTest {
                 SchemaRegistryProcess registry = SchemaRegistryProcess.start()) {
             Map<String, String> settings = ChaosTopology.settings(APPLICATION_ID, workDir.resolve("streams"), MODEL);
             // Transactions of a second (Kafka Streams' exactly-once default is 100 ms) keep one open
-            // from the check to the kill: a 50 ms one could end in between (seen in about one run in five).
+            // from the check to the kill: a 50 ms one could end in between (it did in one run of six).
             settings.put("commit.interval.ms", "1000");
             TopologyProcess.Launch launch = new TopologyProcess.Launch(kafka.bootstrapServers(), registry.url(), MODEL,
                     ChaosTopology.writeProperties(workDir.resolve("topology.properties"), settings), workDir);
