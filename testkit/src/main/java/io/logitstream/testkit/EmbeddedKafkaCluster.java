@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
+import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -215,6 +216,33 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
               return d == null || d.partitions().stream().anyMatch(p -> p.leader() == null);
             })
         .collect(Collectors.toList());
+  }
+
+  /**
+   * Stops the broker half of the node, as an operator's restart does (a controlled shutdown: its
+   * partitions' leadership goes, group and transaction coordinators unload), and keeps its log
+   * directories; the controller half keeps running. Clients see the broker unreachable until
+   * {@link #startBroker()}.
+   */
+  public void stopBroker() {
+    cluster.brokers().values().forEach(BrokerServer::shutdown);
+  }
+
+  /**
+   * Starts the broker again after {@link #stopBroker()}: same node id, same listener port (so
+   * {@link #bootstrapServers()} still holds), same log directories, so every topic, committed
+   * offset and transaction state is read back from disk. Returns once it serves requests again.
+   */
+  public void startBroker() {
+    cluster.brokers().values().forEach(BrokerServer::startup);
+    try {
+      cluster.waitForReadyBrokers();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the restarted broker is not ready: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while restarting the broker", e);
+    }
   }
 
   /** Stops the node and deletes its data directories. Idempotent. */

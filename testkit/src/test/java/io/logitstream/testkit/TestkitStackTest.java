@@ -13,8 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +32,9 @@ class TestkitStackTest {
   @BeforeAll
   static void startStack() {
     long t0 = System.nanoTime();
-    kafka = EmbeddedKafkaCluster.start();
+    // A short broker session (default 9 s), so that the restart test's broker registers again at once.
+    kafka = EmbeddedKafkaCluster.start(
+        Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500"));
     long t1 = System.nanoTime();
     registry = SchemaRegistryProcess.start();
     long t2 = System.nanoTime();
@@ -88,6 +92,45 @@ class TestkitStackTest {
     assertThat(received).hasSize(1);
     assertThat(received.get(0).key()).isEqualTo("req-1");
     assertThat(received.get(0).value()).isEqualTo("hello");
+  }
+
+  @Test
+  void aRestartedBrokerServesTheSameDataOnTheSamePort() throws Exception {
+    kafka.createTopics("testkit.restart");
+    TopicPartition partition = new TopicPartition("testkit.restart", 0);
+    String bootstrap = kafka.bootstrapServers();
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+        "bootstrap.servers", bootstrap, "transactional.id", "testkit-restart-tx",
+        "key.serializer", StringSerializer.class.getName(),
+        "value.serializer", StringSerializer.class.getName()))) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>("testkit.restart", "k", "before the restart"));
+      producer.commitTransaction();
+    }
+    kafka.admin().alterConsumerGroupOffsets("testkit-restart-group",
+        Map.of(partition, new OffsetAndMetadata(1))).all().get();
+
+    kafka.stopBroker();
+    kafka.startBroker();
+
+    assertThat(kafka.bootstrapServers()).isEqualTo(bootstrap);
+    assertThat(kafka.admin().listConsumerGroupOffsets("testkit-restart-group")
+        .partitionsToOffsetAndMetadata().get()).containsEntry(partition, new OffsetAndMetadata(1));
+    Map<String, Object> consumerConfig = Map.of(
+        "bootstrap.servers", bootstrap, "group.id", "testkit-restart-reader",
+        "auto.offset.reset", "earliest", "isolation.level", "read_committed",
+        "key.deserializer", StringDeserializer.class.getName(),
+        "value.deserializer", StringDeserializer.class.getName());
+    List<String> values = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig)) {
+      consumer.subscribe(Set.of("testkit.restart"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (values.isEmpty() && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+      }
+    }
+    assertThat(values).containsExactly("before the restart");
   }
 
   @Test

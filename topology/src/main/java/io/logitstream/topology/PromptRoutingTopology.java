@@ -82,8 +82,14 @@ public final class PromptRoutingTopology {
 
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
+        // Persistent (RocksDB) rather than in memory, although the changelog alone could rebuild it:
+        // Kafka Streams keeps its process id in the state directory only when a store is persistent,
+        // and the process id is part of the exactly-once transactional id. With it, a topology
+        // restarted after kill -9 uses its dead self's transactional id and aborts the transaction
+        // left open at once, instead of every read_committed reader waiting for the coordinator to
+        // time it out (transaction.timeout.ms plus the broker's abort-check interval: 10-20 s).
         builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.inMemoryWindowStore(DEDUPE_STORE, dedupeRetention, dedupeRetention, false),
+                Stores.persistentWindowStore(DEDUPE_STORE, dedupeRetention, dedupeRetention, false),
                 Serdes.String(), Serdes.Long()));
 
         ModelRoutes routes = new ModelRoutes(topics, servedModels, topicCreator);

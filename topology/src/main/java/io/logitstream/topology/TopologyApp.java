@@ -5,9 +5,7 @@ import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.contract.AdminTopicCreator;
 import io.logitstream.contract.DeadLetterFit;
 import io.logitstream.topology.route.DecodeRetry;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +14,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +34,6 @@ public final class TopologyApp implements AutoCloseable {
     /** The most a record the topology writes may take; lowered to the dead-letter topic's limit on start. */
     private final AtomicInteger maxRecordBytes;
     private final Properties props;
-    private final MemberLock memberLock;
 
     public TopologyApp(TopologyConfig config) {
         this.config = config;
@@ -46,7 +44,6 @@ public final class TopologyApp implements AutoCloseable {
         // a startup warning that operators would otherwise chase.
         props.putIfAbsent("processing.exception.handler.global.enabled", "true");
         this.props = props;
-        this.memberLock = lockDefaultMember(props);
         this.topicCreator = new AdminTopicCreator(Admin.create(adminProps(props)),
                 config.requestTopicPartitions(), config.requestTopicReplication());
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.registryUrl());
@@ -54,7 +51,7 @@ public final class TopologyApp implements AutoCloseable {
         Topology topology = new PromptRoutingTopology(config.topics(), config.servedModels(),
                 config.dedupeRetention(), registry, topicCreator, maxRecordBytes::get, DecodeRetry.defaults()).build();
         log.debug("Topology:\n{}", topology.describe());
-        this.streams = new KafkaStreams(topology, props);
+        this.streams = newStreams(topology, props, topicCreator);
         // A failure of one record that is not the record's fault (registry down, broker hiccup) must
         // not end routing: replace the thread; exactly-once makes the retry safe.
         streams.setUncaughtExceptionHandler(e -> {
@@ -116,9 +113,6 @@ public final class TopologyApp implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         topicCreator.close();
-        if (memberLock != null) {
-            memberLock.close();
-        }
         running.countDown();
         log.info("Topology stopped");
     }
@@ -131,26 +125,22 @@ public final class TopologyApp implements AutoCloseable {
     }
 
     /**
-     * The default member name (see {@link TopologyConfig#defaultInstanceId}) is safe only while this
-     * process alone uses the state directory; without the lock this instance joins as a dynamic
-     * member rather than fence the other one out again and again.
+     * Kafka Streams locks the state directory of an application id for as long as it runs (the
+     * dedupe store is persistent), so a second instance on the same directory stops here. That lock
+     * is what makes the default member name (see {@link TopologyConfig#defaultInstanceId}) and the
+     * process id, hence the transactional id, one process's own; the operating system drops it when
+     * the process dies, {@code kill -9} included.
      */
-    private static MemberLock lockDefaultMember(Properties props) {
-        String stateDir = props.getProperty(StreamsConfig.STATE_DIR_CONFIG, TopologyConfig.DEFAULT_STATE_DIR);
-        String member = props.getProperty(TopologyConfig.MAIN_CONSUMER_INSTANCE_ID);
-        if (member == null || !member.equals(TopologyConfig.defaultInstanceId(stateDir))) {
-            return null; // named by the operator, or no static membership
+    private static KafkaStreams newStreams(Topology topology, Properties props, AdminTopicCreator topicCreator) {
+        try {
+            return new KafkaStreams(topology, props);
+        } catch (StreamsException e) {
+            topicCreator.close();
+            throw new IllegalStateException("cannot start the topology " + props.getProperty(
+                    StreamsConfig.APPLICATION_ID_CONFIG) + " in the state directory " + props.getProperty(
+                    StreamsConfig.STATE_DIR_CONFIG, TopologyConfig.DEFAULT_STATE_DIR) + " (" + e.getMessage()
+                    + "). Is another instance using it? Give each instance its own --state-dir.", e);
         }
-        Optional<MemberLock> lock = MemberLock.tryAcquire(Path.of(stateDir),
-                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
-        if (lock.isPresent()) {
-            return lock.get();
-        }
-        props.remove(TopologyConfig.MAIN_CONSUMER_INSTANCE_ID);
-        log.warn("Another topology uses the state directory {} for {}: this one joins as a dynamic member, so after a"
-                + " crash its partitions wait for session.timeout.ms. Give each instance its own --state-dir (or"
-                + " --instance-id).", stateDir, props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
-        return null;
     }
 
     private static Properties adminProps(Properties streamsProps) {

@@ -23,8 +23,9 @@ import java.util.stream.Collectors;
  * ({@code group.instance.id}, see {@link #INSTANCE_ID_KEY}), so a topology restarted after a crash takes
  * its tasks back without a rebalance, and its session times out after 10 s, which bounds how long
  * the tasks of an instance that does not come back stay unserved. Kafka Streams' own exactly-once
- * default of {@code transaction.timeout.ms} (10 s) bounds how long a dead instance's open
- * transaction holds back read_committed readers. The streams rebalance protocol (KIP-1071) does not
+ * default of {@code transaction.timeout.ms} (10 s) bounds how long the open transaction of an
+ * instance that does not come back holds back read_committed readers; one that does come back (same
+ * state directory, so the same process id and transactional id) aborts it as it starts. The streams rebalance protocol (KIP-1071) does not
  * support static membership, so the classic protocol stays.
  */
 public record TopologyConfig(
@@ -91,9 +92,9 @@ public record TopologyConfig(
     /**
      * The host name and a digest of the state directory. Stable across restarts of one instance, so
      * the restarted instance replaces its dead self in the group at once; distinct for instances that
-     * run at the same time, because {@link TopologyApp} locks the state directory of an application
-     * id to one process (see {@link MemberLock}). An instance that moves hosts or directories joins
-     * as a new member.
+     * run at the same time, because Kafka Streams locks the state directory of an application id to
+     * one process (the routing topology has a persistent store). An instance that moves hosts or
+     * directories joins as a new member.
      */
     public static String defaultInstanceId(String stateDir) {
         String host;

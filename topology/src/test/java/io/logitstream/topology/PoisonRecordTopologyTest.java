@@ -17,6 +17,7 @@ import io.logitstream.serde.AvroSerializer;
 import io.logitstream.topology.route.DecodeRetry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +36,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * No record, whatever its bytes, stops routing: each poison kind is answered (dead letter or error
@@ -55,6 +57,10 @@ class PoisonRecordTopologyTest {
     private TestOutputTopic<byte[], DeadLetter> deadLetters;
     private TestOutputTopic<String, ScoringResult> results;
 
+    /** Its own per test: the driver locks it, and another build may run these tests at the same time. */
+    @TempDir
+    Path stateDir;
+
     @BeforeEach
     void setUp() {
         schemaId = registry.register(topics.prompts() + "-value", PromptRequest.getClassSchema());
@@ -67,6 +73,7 @@ class PoisonRecordTopologyTest {
         }, () -> DeadLetterFit.DEFAULT_MAX_RECORD_BYTES, new DecodeRetry(5, 100, sleeps::add)).build();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "poison-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()); // the dedupe store is on disk
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(topology, props);

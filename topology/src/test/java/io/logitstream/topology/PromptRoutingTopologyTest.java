@@ -14,6 +14,7 @@ import io.logitstream.schema.Task;
 import io.logitstream.serde.AvroDeserializer;
 import io.logitstream.serde.AvroSerializer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PromptRoutingTopologyTest {
 
@@ -41,12 +43,17 @@ class PromptRoutingTopologyTest {
     private TestOutputTopic<String, ScoringResult> results;
     private final AvroSerializer<PromptRequest> requestSerializer = new AvroSerializer<>(PromptRequest.class, registry);
 
+    /** Its own per test: the driver locks it, and another build may run these tests at the same time. */
+    @TempDir
+    Path stateDir;
+
     @BeforeEach
     void setUp() {
         var topology = new PromptRoutingTopology(topics, Set.of("tiny-gpt2"), Duration.ofHours(1), registry,
                 createdTopics::add).build();
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "routing-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()); // the dedupe store is on disk
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(topology, props);

@@ -26,9 +26,11 @@ final class AnswerLedger implements AutoCloseable {
     /**
      * One answer: a dead letter (with its code and stage) or a result (OK, or an error code), and its
      * record's timestamp: for a worker's answer, when the worker sent it (CreateTime), whenever this
-     * reader got around to reading it; the topology's answers keep the request's timestamp.
+     * reader got around to reading it; the topology's answers keep the request's timestamp. For a
+     * worker's result also when the worker started computing it ({@code timings.started_at_ms}):
+     * when its partition was being served; otherwise the timestamp again.
      */
-    record Answer(boolean deadLetter, String code, String stage, long timestampMs) {
+    record Answer(boolean deadLetter, String code, String stage, long timestampMs, long startedAtMs) {
 
         boolean duplicateNotice() {
             return !deadLetter && ErrorCodes.DUPLICATE.equals(code);
@@ -65,14 +67,17 @@ final class AnswerLedger implements AutoCloseable {
                 ScoringResult result = results.deserialize(record.topic(), record.value());
                 String code = result.getStatus() == ResultStatus.OK ? ResultStatus.OK.name()
                         : result.getError() == null ? "ERROR (no code)" : result.getError().getCode();
-                add(result.getRequestId(), new Answer(false, code, "result", record.timestamp()));
+                long startedAt = result.getTimings() == null ? record.timestamp()
+                        : result.getTimings().getStartedAtMs();
+                add(result.getRequestId(), new Answer(false, code, "result", record.timestamp(), startedAt));
             } else {
                 DeadLetter letter = deadLetters.deserialize(record.topic(), record.value());
                 String id = letter.getKey() != null
                         ? StandardCharsets.UTF_8.decode(letter.getKey().duplicate()).toString()
                         : letter.getRequestId();
                 add(id == null ? "(no key, no request_id)" : id,
-                        new Answer(true, letter.getErrorCode(), letter.getStage(), record.timestamp()));
+                        new Answer(true, letter.getErrorCode(), letter.getStage(), record.timestamp(),
+                                record.timestamp()));
             }
         }
     }

@@ -40,10 +40,10 @@ final class ChaosTopology {
         return TopologyConfig.from(settings);
     }
 
-    /** The settings as a properties file for {@code logitstream topology --config FILE}. */
-    static Path writeProperties(Path file, String applicationId, Path stateDir, String models) throws IOException {
+    /** {@code settings} (see {@link #settings}) as a properties file for {@code logitstream topology --config FILE}. */
+    static Path writeProperties(Path file, Map<String, String> settings) throws IOException {
         Properties properties = new Properties();
-        properties.putAll(settings(applicationId, stateDir, models));
+        properties.putAll(settings);
         Files.createDirectories(file.getParent());
         Files.writeString(file, properties.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n", "", "\n")));

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +56,11 @@ final class MainProcess implements AutoCloseable {
         command.add("-Xmx512m");
         command.add("-XX:+UseSerialGC"); // two shared cores: no parallel GC threads competing with the broker
         command.add("-Dfile.encoding=UTF-8");
-        // The DJL switches the test JVM runs with (ai.djl.offline=true from the poms), same for the child.
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("ai.djl."))
+        // The DJL switches the test JVM runs with (ai.djl.offline=true from the poms), same for the child,
+        // and a logging configuration of its own if one is given (-Dlogback.configurationFile=...: to
+        // see what Kafka's clients do inside a child, whose default is WARN).
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("ai.djl.") || k.equals("logback.configurationFile"))
                 .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -102,6 +106,31 @@ final class MainProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while killing " + process.pid(), e);
+        }
+    }
+
+    /**
+     * Waits until the process's output contains {@code line}, and returns when it was seen (epoch
+     * milliseconds, within a poll of 20 ms). Fails if the process ends or {@code timeout} passes first.
+     */
+    long awaitLog(String line, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!logContains(line)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException((process.isAlive() ? "no \"" + line + "\" within " + timeout
+                        : "process " + process.pid() + " ended before \"" + line + "\"") + "; " + log + ":\n"
+                        + logTail());
+            }
+            Thread.sleep(20);
+        }
+        return System.currentTimeMillis();
+    }
+
+    private boolean logContains(String line) {
+        try {
+            return Files.readString(log, StandardCharsets.ISO_8859_1).contains(line);
+        } catch (IOException e) {
+            return false; // not written yet
         }
     }
 

@@ -6,6 +6,7 @@ import io.logitstream.schema.TokenChunk;
 import io.logitstream.serde.AvroDeserializer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +30,8 @@ final class OutputLedger implements AutoCloseable {
     private final AvroDeserializer<TokenChunk> chunkDeserializer;
     private final Map<String, List<ScoringResult>> resultsById = new LinkedHashMap<>();
     private final List<Long> resultArrivalNanos = new ArrayList<>();
+    /** Per request id: when the worker started computing it (its first result's timings), epoch ms. */
+    private final Map<String, Long> startedAtMs = new HashMap<>();
     private final List<TokenChunk> chunks = new ArrayList<>();
     private final Set<String> streamedIds = new HashSet<>();
 
@@ -49,6 +52,8 @@ final class OutputLedger implements AutoCloseable {
                 ScoringResult result = resultDeserializer.deserialize(record.topic(), record.value());
                 resultsById.computeIfAbsent(result.getRequestId(), id -> new ArrayList<>()).add(result);
                 resultArrivalNanos.add(System.nanoTime());
+                startedAtMs.merge(result.getRequestId(), result.getTimings() == null ? record.timestamp()
+                        : result.getTimings().getStartedAtMs(), Math::min);
             } else {
                 TokenChunk chunk = chunkDeserializer.deserialize(record.topic(), record.value());
                 chunks.add(chunk);
@@ -95,6 +100,12 @@ final class OutputLedger implements AutoCloseable {
     /** When (System.nanoTime) each result was read, in the order read. */
     List<Long> resultArrivals() {
         return resultArrivalNanos;
+    }
+
+    /** When the worker started computing {@code requestId} (epoch ms), if a result came. */
+    OptionalLong startedAtMs(String requestId) {
+        Long ms = startedAtMs.get(requestId);
+        return ms == null ? OptionalLong.empty() : OptionalLong.of(ms);
     }
 
     /** When (System.nanoTime) the first result read after {@code nanos} arrived, if one has. */

@@ -52,6 +52,7 @@ class RegistryRestartChaosTest {
 
                 assertThat(outcome.lost() + outcome.duplicated() + outcome.notOk())
                         .as("lost + duplicated + not OK: %s", outcome).isZero();
+                RecoveryBound.assertHeld("registry kill -9", outcome, RecoveryBound.From.KILL);
                 assertThat(worker.serving()).as("the worker survived the registry restart").isTrue();
                 assertThat(freshReaderCount(kafka, url)).as("answers a fresh reader decodes")
                         .isEqualTo(answers.count());

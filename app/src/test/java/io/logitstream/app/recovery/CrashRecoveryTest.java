@@ -119,11 +119,10 @@ class CrashRecoveryTest {
      * ({@code midFlight}) or kills it and then sends the batch, restarts it, waits until it is
      * {@code ready}, sends another batch and waits for both.
      *
-     * <p>The topology is killed between transactions: Kafka Streams keeps no process id for a topology
-     * without persistent stores, so a restarted topology has a new transactional id, cannot abort
-     * what its dead self left open, and its partitions wait for {@code transaction.timeout.ms} (10 s)
-     * plus up to the broker's abort-check interval (10 s by default). A worker's transactional id is
-     * its worker id: its restart aborts the dead incarnation's transaction at once.
+     * <p>The topology is killed between transactions here; a kill inside one is the chaos suite's
+     * {@code TopologyCrashChaosTest} (a restarted topology keeps its Kafka Streams process id, hence
+     * its transactional id, and aborts what its dead self left open, as a worker does under its
+     * worker id).
      */
     private Measured killAndRestart(RequestSender sender, ResultLog results, List<String> args, Path dir,
             String name, String ready, boolean midFlight) throws Exception {

@@ -78,7 +78,8 @@ final class PollLoop implements ConsumerRebalanceListener {
         var registry = clients.registry();
         this.tokenSink = new KafkaTokenSink(tokenProducer, new AvroSerializer<>(TokenChunk.class, registry),
                 settings.topics().tokens());
-        this.decoder = new RecordDecoder(new AvroDeserializer<>(PromptRequest.class, registry), settings.workerId());
+        this.decoder = new RecordDecoder(new AvroDeserializer<>(PromptRequest.class, registry), settings.workerId(),
+                settings.maxRecordBytes());
         this.publisher = new TransactionalPublisher(transactionalProducer,
                 new AvroSerializer<>(ScoringResult.class, registry), new AvroSerializer<>(DeadLetter.class, registry));
         this.codec = new CompletedOffsetsCodec(settings.offsetMetadataMaxBytes());

@@ -57,11 +57,14 @@ final class RecordDecoder {
 
     private final Deserializer<PromptRequest> deserializer;
     private final String workerId;
+    private final int maxRecordBytes;
     private final Map<TopicPartition, Attempts> attempts = new HashMap<>();
 
-    RecordDecoder(Deserializer<PromptRequest> deserializer, String workerId) {
+    /** @param maxRecordBytes the most a dead letter's record may take: the worker producer's max.request.size */
+    RecordDecoder(Deserializer<PromptRequest> deserializer, String workerId, int maxRecordBytes) {
         this.deserializer = deserializer;
         this.workerId = workerId;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     Decoded decode(ConsumerRecord<byte[], byte[]> record, long receivedAtMs) {
@@ -103,7 +106,7 @@ final class RecordDecoder {
                 new DeadLetters.Source(record.topic(), record.partition(), record.offset(), record.timestamp()),
                 record.key(), record.value(), record.headers(),
                 new DeadLetters.Failure(STAGE_DESERIALIZE, ErrorCodes.UNDECODABLE, message,
-                        requestIdOf(record.key()), workerId)));
+                        requestIdOf(record.key()), workerId), maxRecordBytes));
     }
 
     /**

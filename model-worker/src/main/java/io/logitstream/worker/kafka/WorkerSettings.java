@@ -1,9 +1,11 @@
 package io.logitstream.worker.kafka;
 
+import io.logitstream.contract.DeadLetterFit;
 import io.logitstream.contract.Topics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Settings of one worker process. Kafka client settings (security, timeouts) pass through from
@@ -75,6 +77,24 @@ public record WorkerSettings(
 
     public String requestTopic() {
         return topics.requestsFor(modelName);
+    }
+
+    /**
+     * The most a record the worker publishes may take: its producers' {@code max.request.size} (given
+     * with the client settings; Kafka's default, 1 MiB, otherwise). A worker-side dead letter is cut
+     * to fit it, so one that raises or lowers it gets dead letters that fit what its producer sends.
+     */
+    public int maxRecordBytes() {
+        Object value = clientProperties.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (value == null || value.toString().isBlank()) {
+            return DeadLetterFit.DEFAULT_MAX_RECORD_BYTES;
+        }
+        try {
+            return Integer.parseInt(value.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " must be a number of bytes,"
+                    + " got " + value, e);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.logitstream.worker.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.logitstream.contract.DeadLetterFit;
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.Task;
@@ -21,18 +22,45 @@ class RecordDecoderTest {
 
     private static final String TOPIC = "llm.requests.tiny";
     private final AtomicInteger failuresLeft = new AtomicInteger();
-    private final RecordDecoder decoder = new RecordDecoder((topic, data) -> {
-        if (failuresLeft.getAndDecrement() > 0) {
-            throw new RecordDecodeException(DecodeError.REGISTRY_UNAVAILABLE, "registry down");
-        }
-        if (data.length == 1) {
-            throw new RecordDecodeException(DecodeError.UNSUPPORTED_SCHEMA, "a JSON Schema id");
-        }
-        if (data.length == 2) {
-            throw new IllegalStateException("surprise");
-        }
-        return PromptRequest.newBuilder().setRequestId("ok").setModel("tiny").setTask(Task.SCORE).setText("x").build();
-    }, "w1");
+    private final RecordDecoder decoder = decoder(DeadLetterFit.DEFAULT_MAX_RECORD_BYTES);
+
+    private RecordDecoder decoder(int maxRecordBytes) {
+        return new RecordDecoder((topic, data) -> {
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new RecordDecodeException(DecodeError.REGISTRY_UNAVAILABLE, "registry down");
+            }
+            if (data.length == 1) {
+                throw new RecordDecodeException(DecodeError.UNSUPPORTED_SCHEMA, "a JSON Schema id");
+            }
+            if (data.length == 2) {
+                throw new IllegalStateException("surprise");
+            }
+            if (data.length > 1000) {
+                throw new RecordDecodeException(DecodeError.NOT_WIRE_FORMAT, "not a wire-format value");
+            }
+            return PromptRequest.newBuilder().setRequestId("ok").setModel("tiny").setTask(Task.SCORE)
+                    .setText("x").build();
+        }, "w1", maxRecordBytes);
+    }
+
+    @Test
+    void deadLettersFitTheProducersMaxRequestSize() {
+        byte[] value = new byte[200_000];
+
+        Decoded underTheDefault = decoder.decode(record(0, 7, value), 0);
+        Decoded underALowerLimit = decoder(100_000).decode(record(0, 7, value), 0);
+
+        assertThat(underTheDefault).isInstanceOfSatisfying(Decoded.Rejected.class, r -> {
+            assertThat(r.letter().getValue().remaining()).isEqualTo(value.length);
+            assertThat(r.letter().getTruncatedFields()).isNull();
+        });
+        assertThat(underALowerLimit).isInstanceOfSatisfying(Decoded.Rejected.class, r -> {
+            assertThat(r.letter().getValue().remaining()).isLessThan(100_000);
+            assertThat(r.letter().getValueLength()).isEqualTo((long) value.length);
+            assertThat(r.letter().getTruncatedFields()).containsExactly("value");
+            assertThat(r.key()).isEqualTo("key-7".getBytes(StandardCharsets.UTF_8));
+        });
+    }
 
     @Test
     void transientFailureIsRetriedWithDoublingWaitsThenDeadLettered() {
