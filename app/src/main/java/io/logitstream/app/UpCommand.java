@@ -98,9 +98,10 @@ public final class UpCommand implements Callable<Integer> {
         topology.awaitRunning(Duration.ofSeconds(60));
 
         String workerId = "local-" + ProcessHandle.current().pid();
-        KafkaModelWorker worker = new KafkaModelWorker(
-                WorkerSettings.of(bootstrap, registry, model.name(), workerId, workerSettings),
-                new ServingScheduler(new TaskRouter(model, workerId), BatchBudgets.from(workerSettings)));
+        WorkerSettings workerConfig = WorkerSettings.of(bootstrap, registry, model.name(), workerId, workerSettings);
+        TaskRouter router = new TaskRouter(model, workerId, TaskRouter.resultBytesFor(workerConfig.maxRecordBytes()));
+        KafkaModelWorker worker = new KafkaModelWorker(workerConfig,
+                new ServingScheduler(router, BatchBudgets.from(workerSettings)));
         Thread workerThread = new Thread(worker, "worker-" + model.name());
         workerThread.start();
 

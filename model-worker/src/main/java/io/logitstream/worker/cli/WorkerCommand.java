@@ -58,9 +58,11 @@ public final class WorkerCommand implements Callable<Integer> {
         var settings = kafka.settings();
         settings.put("logitstream.worker.max.batch", Integer.toString(maxBatch));
         String id = workerId != null ? workerId : defaultWorkerId();
-        KafkaModelWorker worker = new KafkaModelWorker(
-                WorkerSettings.of(kafka.bootstrapServers(), kafka.registryUrl(), model.name(), id, settings),
-                new ServingScheduler(new TaskRouter(model, id), BatchBudgets.from(settings)));
+        WorkerSettings workerSettings =
+                WorkerSettings.of(kafka.bootstrapServers(), kafka.registryUrl(), model.name(), id, settings);
+        TaskRouter router = new TaskRouter(model, id, TaskRouter.resultBytesFor(workerSettings.maxRecordBytes()));
+        KafkaModelWorker worker = new KafkaModelWorker(workerSettings,
+                new ServingScheduler(router, BatchBudgets.from(settings)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
             model.close();

@@ -33,6 +33,15 @@ public final class TaskRouter {
      */
     public static final long DEFAULT_MAX_RESULT_BYTES = 900 * 1024;
 
+    /**
+     * What the per-position outputs of one result may take when the results producer's
+     * max.request.size is {@code maxRequestSize}: a tenth (at least 16 KiB) is left for the rest of
+     * the result and the record's overhead.
+     */
+    public static long resultBytesFor(int maxRequestSize) {
+        return maxRequestSize - Math.max(maxRequestSize / 10, 16 * 1024L);
+    }
+
     private final LoadedModel model;
     private final PromptEncoder encoder;
     private final ResultFactory results;
