@@ -1,6 +1,7 @@
 package io.logitstream.contract;
 
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,14 +37,23 @@ public final class AdminTopicCreator implements TopicCreator, AutoCloseable {
 
     @Override
     public void ensure(String topic) {
+        ensure(topic, Map.of());
+    }
+
+    /**
+     * Creates the topic with these topic settings (e.g. {@code cleanup.policy=compact}). A topic that
+     * already exists is left as it is, with a warning for each setting that differs: changing an
+     * operator's topic is the operator's call.
+     */
+    public void ensure(String topic, Map<String, String> configs) {
         if (known.contains(topic)) {
             return;
         }
         try {
             NewTopic newTopic = replication > 0 ? new NewTopic(topic, partitions, replication)
                     : new NewTopic(topic, java.util.Optional.of(partitions), java.util.Optional.empty());
-            admin.createTopics(List.of(newTopic)).all().get(30, TimeUnit.SECONDS);
-            log.info("Created topic {} ({} partitions)", topic, partitions);
+            admin.createTopics(List.of(newTopic.configs(configs))).all().get(30, TimeUnit.SECONDS);
+            log.info("Created topic {} ({} partitions{})", topic, partitions, configs.isEmpty() ? "" : ", " + configs);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof InvalidTopicException invalid) {
                 // The name itself is refused (e.g. it differs from an existing topic only by '.' versus '_'):
@@ -54,6 +64,7 @@ public final class AdminTopicCreator implements TopicCreator, AutoCloseable {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new IllegalStateException("Cannot create topic " + topic + ": " + e.getCause(), e);
             }
+            warnAboutDifferences(topic, configs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while creating topic " + topic, e);
@@ -61,6 +72,27 @@ public final class AdminTopicCreator implements TopicCreator, AutoCloseable {
             throw new IllegalStateException("Timed out creating topic " + topic + ": is the broker reachable?", e);
         }
         known.add(topic);
+    }
+
+    private void warnAboutDifferences(String topic, Map<String, String> wanted) {
+        if (wanted.isEmpty()) {
+            return;
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config actual = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            wanted.forEach((key, value) -> {
+                ConfigEntry entry = actual == null ? null : actual.get(key);
+                if (entry == null || !value.equals(entry.value())) {
+                    log.warn("Topic {} exists with {}={} where {} is expected; change it with kafka-configs if that"
+                            + " was not meant", topic, key, entry == null ? "(unset)" : entry.value(), value);
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.debug("Cannot read the settings of {}: {}", topic, e.toString());
+        }
     }
 
     /** The topic's {@code max.message.bytes}; empty when the broker cannot tell (the caller keeps its default). */

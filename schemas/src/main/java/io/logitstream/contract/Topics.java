@@ -6,18 +6,20 @@ import java.util.Optional;
 /**
  * Topic names of the data flow. Every name is configurable; these are the defaults. Requests for
  * one model go to their own topic, {@code <requestsPrefix><model>}, so one consumer group per
- * model forms a worker pool.
+ * model forms a worker pool. {@code runs} holds the topology's run summaries (compacted, keyed by run_id).
  */
-public record Topics(String prompts, String requestsPrefix, String results, String tokens, String deadLetters) {
+public record Topics(String prompts, String requestsPrefix, String results, String tokens, String deadLetters,
+        String runs) {
 
     public static final String PROMPTS_KEY = "logitstream.topic.prompts";
     public static final String REQUESTS_PREFIX_KEY = "logitstream.topic.requests.prefix";
     public static final String RESULTS_KEY = "logitstream.topic.results";
     public static final String TOKENS_KEY = "logitstream.topic.tokens";
     public static final String DLQ_KEY = "logitstream.topic.dlq";
+    public static final String RUNS_KEY = "logitstream.topic.runs";
 
     public static Topics defaults() {
-        return new Topics("llm.prompts", "llm.requests.", "llm.results", "llm.tokens", "llm.dlq");
+        return new Topics("llm.prompts", "llm.requests.", "llm.results", "llm.tokens", "llm.dlq", "llm.runs");
     }
 
     /** Defaults overridden by whichever of the {@code logitstream.topic.*} keys are present. */
@@ -28,7 +30,8 @@ public record Topics(String prompts, String requestsPrefix, String results, Stri
                 value(config, REQUESTS_PREFIX_KEY, d.requestsPrefix),
                 value(config, RESULTS_KEY, d.results),
                 value(config, TOKENS_KEY, d.tokens),
-                value(config, DLQ_KEY, d.deadLetters));
+                value(config, DLQ_KEY, d.deadLetters),
+                value(config, RUNS_KEY, d.runs));
     }
 
     /**

@@ -80,8 +80,19 @@ public final class PromptRoutingTopology {
         this.decodeRetry = decodeRetry;
     }
 
+    /** The routing alone. */
     public Topology build() {
         StreamsBuilder builder = new StreamsBuilder();
+        addTo(builder);
+        return builder.build();
+    }
+
+    /**
+     * Adds the routing to {@code builder} (first, so its sub-topology and tasks keep their ids when
+     * more is added after it) and returns its decisions, one per prompt record, for whatever else
+     * wants to follow them (the run summaries count the requests of each run).
+     */
+    public KStream<byte[], Inspection> addTo(StreamsBuilder builder) {
         // Persistent (RocksDB) rather than in memory, although the changelog alone could rebuild it:
         // Kafka Streams keeps its process id in the state directory only when a store is persistent,
         // and the process id is part of the exactly-once transactional id. With it, a topology
@@ -130,7 +141,7 @@ public final class PromptRoutingTopology {
                         Produced.with(Serdes.String(), AvroSerdes.of(PromptRequest.class, registry))
                                 .withStreamPartitioner(new AffinityPartitioner())
                                 .withName("route-to-model"));
-        return builder.build();
+        return inspected;
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

@@ -1,6 +1,7 @@
 package io.logitstream.topology;
 
 import io.logitstream.contract.Topics;
+import io.logitstream.topology.runs.RunSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,8 @@ import java.util.stream.Collectors;
  * instance that does not come back holds back read_committed readers; one that does come back (same
  * state directory, so the same process id and transactional id) aborts it as it starts. The streams rebalance protocol (KIP-1071) does not
  * support static membership, so the classic protocol stays.
+ *
+ * <p>{@code runs}: the run summaries' results store and query server ({@link RunSettings}).
  */
 public record TopologyConfig(
         Topics topics,
@@ -35,7 +38,8 @@ public record TopologyConfig(
         int requestTopicPartitions,
         short requestTopicReplication,
         String registryUrl,
-        Properties streamsProperties) {
+        Properties streamsProperties,
+        RunSettings runs) {
 
     public static final String MODELS_KEY = "logitstream.models";
     public static final String DEDUPE_RETENTION_KEY = "logitstream.dedupe.retention.ms";
@@ -71,7 +75,8 @@ public record TopologyConfig(
                 Integer.parseInt(settings.getOrDefault(REQUEST_PARTITIONS_KEY, "3")),
                 Short.parseShort(settings.getOrDefault(REQUEST_REPLICATION_KEY, "-1")),
                 registry,
-                streams);
+                streams,
+                RunSettings.from(settings));
     }
 
     private static void recoveryDefaults(Properties streams, String instanceId) {

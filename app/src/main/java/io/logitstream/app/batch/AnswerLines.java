@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logitstream.schema.DeadLetter;
 import io.logitstream.schema.ScoringResult;
+import io.logitstream.serde.AvroToJson;
 
 /**
  * The lines of a results file. Every line is a JSON object with the input {@code line}, the

@@ -1,4 +1,4 @@
-package io.logitstream.app.batch;
+package io.logitstream.serde;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,7 +14,8 @@ import org.apache.avro.generic.IndexedRecord;
 /**
  * Writes an Avro record as plain JSON, the way a batch file's reader expects it: fields by their
  * schema names in schema order, optional values as the value or null (no union wrappers), enums as
- * their symbols, bytes as base64. The inverse of {@link JsonToAvro} for the records of the contract.
+ * their symbols, bytes as base64: how {@code submit} writes its results file and how the topology
+ * serves results over HTTP (the inverse of submit's JSON-to-Avro mapping for the contract's records).
  */
 public final class AvroToJson {
 
@@ -36,7 +37,7 @@ public final class AvroToJson {
         }
     }
 
-    static JsonNode value(Object value) {
+    public static JsonNode value(Object value) {
         if (value == null) {
             return NODES.nullNode();
         }
