@@ -1,6 +1,7 @@
 package io.logitstream.gateway;
 
 import io.logitstream.contract.Topics;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -18,10 +19,12 @@ import java.util.Properties;
  *     for its whole length
  * @param maxPending Kafka requests waiting for an answer at once, over all HTTP requests; beyond,
  *     a 429
+ * @param topologyUrl the topology's query server, which {@code GET /runs}, {@code /runs/{id}} and
+ *     {@code /results/{request_id}} are passed on to
  */
 public record GatewaySettings(String bootstrapServers, String registryUrl, Properties client, Topics topics,
         String host, int port, List<String> models, Duration requestTimeout, int httpThreads, int maxPending,
-        Duration startupTimeout) {
+        Duration startupTimeout, URI topologyUrl) {
 
     public static final int DEFAULT_PORT = 8000;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
@@ -31,6 +34,8 @@ public record GatewaySettings(String bootstrapServers, String registryUrl, Prope
     public static final String TIMEOUT_KEY = "logitstream.gateway.timeout.ms";
     public static final String THREADS_KEY = "logitstream.gateway.http.threads";
     public static final String MAX_PENDING_KEY = "logitstream.gateway.max.pending";
+    public static final String TOPOLOGY_URL_KEY = "logitstream.gateway.topology.url";
+    public static final String DEFAULT_TOPOLOGY_URL = "http://localhost:8091";
 
     public GatewaySettings {
         Properties copy = new Properties();
@@ -66,22 +71,28 @@ public record GatewaySettings(String bootstrapServers, String registryUrl, Prope
                 Duration.ofMillis(Long.parseLong(settings.getOrDefault(TIMEOUT_KEY,
                         Long.toString(DEFAULT_TIMEOUT.toMillis())))),
                 Integer.parseInt(settings.getOrDefault(THREADS_KEY, "64")),
-                Integer.parseInt(settings.getOrDefault(MAX_PENDING_KEY, "10000")), Duration.ofSeconds(60));
+                Integer.parseInt(settings.getOrDefault(MAX_PENDING_KEY, "10000")), Duration.ofSeconds(60),
+                URI.create(settings.getOrDefault(TOPOLOGY_URL_KEY, DEFAULT_TOPOLOGY_URL)));
     }
 
     public GatewaySettings withListen(String newHost, int newPort) {
         return new GatewaySettings(bootstrapServers, registryUrl, client, topics, newHost, newPort, models,
-                requestTimeout, httpThreads, maxPending, startupTimeout);
+                requestTimeout, httpThreads, maxPending, startupTimeout, topologyUrl);
     }
 
     public GatewaySettings withModels(List<String> newModels) {
         return new GatewaySettings(bootstrapServers, registryUrl, client, topics, host, port, newModels,
-                requestTimeout, httpThreads, maxPending, startupTimeout);
+                requestTimeout, httpThreads, maxPending, startupTimeout, topologyUrl);
     }
 
     public GatewaySettings withRequestTimeout(Duration timeout) {
         return new GatewaySettings(bootstrapServers, registryUrl, client, topics, host, port, models, timeout,
-                httpThreads, maxPending, startupTimeout);
+                httpThreads, maxPending, startupTimeout, topologyUrl);
+    }
+
+    public GatewaySettings withTopologyUrl(URI url) {
+        return new GatewaySettings(bootstrapServers, registryUrl, client, topics, host, port, models, requestTimeout,
+                httpThreads, maxPending, startupTimeout, url);
     }
 
     /** A fresh copy of the client settings with the bootstrap servers, for one client to add its own keys. */

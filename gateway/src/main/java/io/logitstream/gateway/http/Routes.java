@@ -18,12 +18,16 @@ public final class Routes implements HttpHandler {
 
     private final Map<String, Endpoint> posts;
     private final Endpoint models;
+    private final Endpoint runs;
+    private final Endpoint runsPage;
 
     public Routes(KafkaBackend backend, Executor writers, GatewaySettings settings) {
         this.posts = Map.of(
                 "/v1/completions", new CompletionsEndpoint(backend, writers, settings.requestTimeout()),
                 "/v1/chat/completions", new ChatCompletionsEndpoint(backend, writers, settings.requestTimeout()));
         this.models = new ModelsEndpoint(backend.models());
+        this.runs = new RunsProxyEndpoint(settings.topologyUrl());
+        this.runsPage = new RunsPageEndpoint();
     }
 
     @Override
@@ -44,12 +48,19 @@ public final class Routes implements HttpHandler {
         if (path.equals(ModelsEndpoint.PATH) || path.startsWith(ModelsEndpoint.PATH + "/")) {
             return requireMethod(method, "GET", models);
         }
+        if (RunsProxyEndpoint.serves(path)) {
+            return requireMethod(method, "GET", runs);
+        }
+        if (RunsPageEndpoint.serves(path)) {
+            return requireMethod(method, "GET", runsPage);
+        }
         Endpoint post = posts.get(path);
         if (post != null) {
             return requireMethod(method, "POST", post);
         }
         throw new ApiError(404, "invalid_request_error", ApiError.NOT_FOUND, "No route " + method + " " + path
-                + "; served: GET /v1/models, POST /v1/completions, POST /v1/chat/completions");
+                + "; served: GET /v1/models, POST /v1/completions, POST /v1/chat/completions, GET /runs,"
+                + " GET /runs/{run_id}, GET /results/{request_id}, GET /runs-ui");
     }
 
     private static Endpoint requireMethod(String method, String allowed, Endpoint endpoint) {
