@@ -3,6 +3,7 @@ package io.logitstream.app;
 import io.logitstream.gateway.Gateway;
 import io.logitstream.gateway.GatewaySettings;
 import io.logitstream.worker.cli.KafkaOptions;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = {"OpenAI-compatible HTTP gateway (like vLLM's server): POST /v1/completions,"
                 + " POST /v1/chat/completions (streaming too), GET /v1/models; each HTTP request becomes"
-                + " PromptRequests on llm.prompts, answered from llm.results, llm.dlq and llm.tokens."})
+                + " PromptRequests on llm.prompts, answered from llm.results, llm.dlq and llm.tokens.",
+            "Also GET /runs, /runs/{id}, /results/{request_id} (from the topology) and the runs page, /runs-ui."})
 public final class GatewayCommand implements Callable<Integer> {
 
     @Mixin
@@ -36,6 +38,11 @@ public final class GatewayCommand implements Callable<Integer> {
             + "120).")
     Long timeoutSeconds;
 
+    @Option(names = "--topology-url", description = "The topology's query server, which GET /runs, /runs/{id} and"
+            + " /results/{request_id} are passed on to (default " + GatewaySettings.DEFAULT_TOPOLOGY_URL + ", or "
+            + GatewaySettings.TOPOLOGY_URL_KEY + " in --config).")
+    URI topologyUrl;
+
     @Override
     public Integer call() throws Exception {
         GatewaySettings settings = settings();
@@ -46,7 +53,8 @@ public final class GatewayCommand implements Callable<Integer> {
             gateway.close();
             stop.countDown();
         }, "gateway-shutdown"));
-        System.out.println("OpenAI-compatible gateway on " + gateway.url() + " (Ctrl-C stops it)");
+        System.out.println("OpenAI-compatible gateway on " + gateway.url() + ", runs page on "
+                + gateway.url().resolve("/runs-ui") + " (Ctrl-C stops it)");
         stop.await();
         return 0;
     }
@@ -60,6 +68,9 @@ public final class GatewayCommand implements Callable<Integer> {
         }
         if (timeoutSeconds != null) {
             settings = settings.withRequestTimeout(Duration.ofSeconds(timeoutSeconds));
+        }
+        if (topologyUrl != null) {
+            settings = settings.withTopologyUrl(topologyUrl);
         }
         return settings;
     }

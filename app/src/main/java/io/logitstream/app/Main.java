@@ -3,6 +3,7 @@ package io.logitstream.app;
 import io.logitstream.app.batch.SubmitCommand;
 import io.logitstream.app.runs.DiffCommand;
 import io.logitstream.app.runs.ReplayCommand;
+import io.logitstream.app.runs.RunsCommand;
 import io.logitstream.bench.BenchCommand;
 import io.logitstream.worker.cli.GenerateCommand;
 import io.logitstream.worker.cli.ScoreCommand;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
             SubmitCommand.class,
             ReplayCommand.class,
             DiffCommand.class,
+            RunsCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
             BenchCommand.class,

@@ -20,6 +20,7 @@ import io.logitstream.worker.kafka.WorkerSettings;
 import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -114,7 +115,7 @@ public final class UpCommand implements Callable<Integer> {
         watcherThread.setDaemon(true);
         watcherThread.start();
 
-        Gateway gateway = noGateway ? null : startGateway(workerSettings);
+        Gateway gateway = noGateway ? null : startGateway(workerSettings, topology.queryPort());
 
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -152,6 +153,7 @@ public final class UpCommand implements Callable<Integer> {
             out.println("  curl " + gateway.url() + "/completions -H 'Content-Type: application/json' -d '{\"model\": \""
                     + model.name() + "\", \"prompt\": \"Once upon a time\", \"max_tokens\": 16}'");
         }
+        out.println("  ./logitstream runs                 # the summary of every run_id (./logitstream runs RUN for one)");
         out.println("Results, streamed tokens and dead letters are printed here as they arrive. Ctrl-C stops everything.");
         if (exitAfterExamples) {
             System.exit(0); // runs the shutdown hook
@@ -202,11 +204,15 @@ public final class UpCommand implements Callable<Integer> {
      * The OpenAI-compatible gateway on {@code --gateway-port}; a port already taken costs only the
      * gateway, with a message, not the rest of the stack.
      */
-    private Gateway startGateway(Map<String, String> settings) {
+    private Gateway startGateway(Map<String, String> settings, int topologyQueryPort) {
         try {
-            Gateway gateway = Gateway.start(GatewaySettings.from(settings).withListen("0.0.0.0", gatewayPort));
+            GatewaySettings gatewaySettings = GatewaySettings.from(settings).withListen("0.0.0.0", gatewayPort);
+            if (topologyQueryPort > 0) {
+                gatewaySettings = gatewaySettings.withTopologyUrl(URI.create("http://localhost:" + topologyQueryPort));
+            }
+            Gateway gateway = Gateway.start(gatewaySettings);
             out.println("OpenAI-compatible gateway: " + gateway.url() + " (GET /models, POST /completions,"
-                    + " POST /chat/completions)");
+                    + " POST /chat/completions); runs page: " + gateway.url().resolve("/runs-ui"));
             return gateway;
         } catch (java.io.IOException | RuntimeException e) {
             out.println("!! The gateway did not start: " + e.getMessage() + " (--gateway-port picks another port)");
