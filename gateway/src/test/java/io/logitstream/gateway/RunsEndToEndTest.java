@@ -23,6 +23,7 @@ import io.logitstream.topology.TopologyApp;
 import io.logitstream.topology.TopologyConfig;
 import io.logitstream.topology.runs.RunSettings;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
@@ -63,7 +64,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Run summaries on a real broker and registry process: requests and results of two runs (results
  * published as a worker would), the summaries read over the topology's HTTP and through the
  * gateway, a topology restarted on a fresh state directory (so its stores come back from their
- * changelogs), the compacted runs topic, and the gateway's page in headless Chromium.
+ * changelogs) beside a second instance (queries forwarded to the owner of a key), the compacted runs
+ * topic, and the gateway's page in headless Chromium.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -76,6 +78,9 @@ class RunsEndToEndTest {
     private SchemaRegistryProcess registry;
     private int topologyPort;
     private TopologyApp topology;
+    /** A second instance of the application, started with the restart, to which keys are forwarded. */
+    private TopologyApp second;
+    private int secondPort;
     private Gateway gateway;
     private HttpCalls topologyHttp;
     private HttpCalls gatewayHttp;
@@ -93,10 +98,9 @@ class RunsEndToEndTest {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-        try (ServerSocket free = new ServerSocket(0)) {
-            topologyPort = free.getLocalPort(); // one port for both incarnations, as the gateway is configured once
-        }
-        topology = startTopology();
+        topologyPort = freePort(); // one port for both incarnations, as the gateway is configured once
+        secondPort = freePort();
+        topology = awaitRunning(startTopology(topologyPort));
         gateway = Gateway.start(GatewaySettings.from(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "schema.registry.url", registry.url(), GatewaySettings.TOPOLOGY_URL_KEY,
                 "http://127.0.0.1:" + topologyPort)).withListen("127.0.0.1", 0));
@@ -106,7 +110,7 @@ class RunsEndToEndTest {
 
     @AfterAll
     void stopStack() {
-        for (AutoCloseable part : new AutoCloseable[] {gateway, topology, producer, registry, kafka}) {
+        for (AutoCloseable part : new AutoCloseable[] {gateway, second, topology, producer, registry, kafka}) {
             try {
                 if (part != null) {
                     part.close();
@@ -156,7 +160,12 @@ class RunsEndToEndTest {
     @Order(2)
     void aRestartedTopologyKeepsTheSummariesAndTheRunsTopicIsCompactedWithTheLatest() throws Exception {
         topology.close();
-        topology = startTopology(); // a fresh state directory: the stores come back from their changelogs
+        // Fresh state directories: the stores come back from their changelogs. Two instances, so that
+        // some keys live on the other one and queries are forwarded there.
+        topology = startTopology(topologyPort);
+        second = startTopology(secondPort);
+        awaitRunning(topology);
+        awaitRunning(second);
         publish(choice("a-3", "run-a", true, 4, 60));
 
         JsonNode a = awaitRun("run-a", run -> run.path("answered").asLong() == 3);
@@ -176,6 +185,41 @@ class RunsEndToEndTest {
 
     @Test
     @Order(3)
+    void eachInstanceAnswersForKeysTheOtherOwnsByForwardingTheQuestion() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 12; i++) { // enough keys that every partition of the results topic holds some
+            ScoringResult anonymous = score("x-" + i, null, 1.0, 2, 5);
+            publish(anonymous);
+            ids.add(anonymous.getRequestId());
+        }
+        HttpCalls secondHttp = new HttpCalls(URI.create("http://127.0.0.1:" + secondPort));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Set<String> forwarded = new HashSet<>();
+        while (System.nanoTime() < deadline) {
+            forwarded.clear();
+            boolean allAnswered = true;
+            for (String id : ids) {
+                allAnswered &= topologyHttp.get("/results/" + id).status() == 200
+                        && secondHttp.get("/results/" + id).status() == 200;
+                if (topologyHttp.get("/results/" + id + "?local=true").status() == 404) {
+                    forwarded.add(id);
+                }
+            }
+            if (allAnswered && !forwarded.isEmpty()) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(forwarded).as("results another instance holds, answered here by asking it").isNotEmpty();
+        for (HttpCalls instance : List.of(topologyHttp, secondHttp)) {
+            assertThat(instance.get("/runs").body().path("runs").findValuesAsText("run_id"))
+                    .containsExactlyInAnyOrder("run-a", "run-b");
+            assertThat(instance.get("/runs/run-a").body().path("answered").asLong()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    @Order(4)
     void theGatewaysRunsPageShowsTheRunsWithLatencyBars() throws Exception {
         var browser = HeadlessChromium.find();
         Assumptions.assumeTrue(browser.isPresent(), "chromium is not installed (apt-get install -y chromium):"
@@ -206,16 +250,26 @@ class RunsEndToEndTest {
         assertThat(barPixels).as("compute latency bars visible").isGreaterThan(50);
     }
 
-    private TopologyApp startTopology() throws Exception {
+    private static int freePort() throws IOException {
+        try (ServerSocket free = new ServerSocket(0)) {
+            return free.getLocalPort();
+        }
+    }
+
+    private static TopologyApp awaitRunning(TopologyApp app) throws InterruptedException {
+        assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+        return app;
+    }
+
+    private TopologyApp startTopology(int port) throws Exception {
         TopologyConfig config = TopologyConfig.from(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "schema.registry.url", registry.url(), "application.id", "runs-e2e",
                 "state.dir", Files.createTempDirectory("runs-streams").toString(), "commit.interval.ms", "50",
                 TopologyConfig.MODELS_KEY, MODEL, RunSettings.HTTP_HOST_KEY, "127.0.0.1",
-                RunSettings.HTTP_PORT_KEY, Integer.toString(topologyPort),
+                RunSettings.HTTP_PORT_KEY, Integer.toString(port),
                 RunSettings.ADVERTISED_HOST_KEY, "127.0.0.1"));
         TopologyApp app = new TopologyApp(config).start();
-        assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
-        assertThat(app.queryPort()).isEqualTo(topologyPort);
+        assertThat(app.queryPort()).isEqualTo(port);
         return app;
     }
 
