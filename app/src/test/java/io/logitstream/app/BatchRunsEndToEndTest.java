@@ -17,6 +17,7 @@ import io.logitstream.testkit.EmbeddedKafkaCluster;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import io.logitstream.topology.TopologyApp;
 import io.logitstream.topology.TopologyConfig;
+import io.logitstream.topology.runs.RunSettings;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.engine.batch.BatchBudgets;
@@ -69,6 +70,7 @@ class BatchRunsEndToEndTest {
     private final List<AutoCloseable> stack = new ArrayList<>();
     private EmbeddedKafkaCluster kafka;
     private SchemaRegistryProcess registry;
+    private TopologyApp topology;
     @TempDir
     Path dir;
 
@@ -86,7 +88,10 @@ class BatchRunsEndToEndTest {
         settings.put("commit.interval.ms", "50");
         settings.put(TopologyConfig.MODELS_KEY, MODEL + "," + PERTURBED);
         settings.put(TopologyConfig.REQUEST_PARTITIONS_KEY, "2");
-        TopologyApp topology = new TopologyApp(TopologyConfig.from(settings)).start();
+        settings.put(RunSettings.HTTP_PORT_KEY, "0");
+        settings.put(RunSettings.HTTP_HOST_KEY, "127.0.0.1");
+        settings.put(RunSettings.ADVERTISED_HOST_KEY, "127.0.0.1");
+        topology = new TopologyApp(TopologyConfig.from(settings)).start();
         stack.add(topology);
         assertThat(topology.awaitRunning(Duration.ofSeconds(90))).isTrue();
         startWorker(EndToEndScenario.MODEL_DIR, MODEL, "batch-worker");
@@ -144,6 +149,29 @@ class BatchRunsEndToEndTest {
         JsonNode summary = JSON.readTree(submit.out.strip());
         assertThat(summary.get("answered").asInt()).isEqualTo(lines.size());
         assertThat(summary.get("errors").asInt()).isEqualTo(BatchFiles.INVALID_LINES.size());
+        theTopologysSummaryAgrees(lines);
+    }
+
+    /** The run's summary, kept by the topology from the workers' results, says what the results file says. */
+    private void theTopologysSummaryAgrees(List<JsonNode> lines) throws Exception {
+        String url = "http://127.0.0.1:" + topology.queryPort();
+        long correct = lines.stream().filter(l -> l.at("/choice/correct").asBoolean(false)).count();
+        long graded = lines.stream().filter(l -> l.at("/choice/correct").isBoolean()).count();
+        awaitUntil(() -> capture("runs", "mixed", "--json", "--url", url).out.contains("\"answered\" : "
+                + BatchFiles.REQUESTS + ","), Duration.ofSeconds(30));
+        JsonNode run = JSON.readTree(capture("runs", "mixed", "--json", "--url", url).out);
+        assertThat(run.path("requests").asInt()).isEqualTo(BatchFiles.REQUESTS);
+        assertThat(run.path("done").asInt()).isEqualTo(BatchFiles.REQUESTS);
+        assertThat(run.path("choice_graded").asLong()).isEqualTo(graded).isEqualTo(BatchFiles.CHOICES);
+        assertThat(run.path("accuracy").asDouble()).isEqualTo(correct / (double) graded);
+        assertThat(run.path("compute_ms").path("count").asInt()).isEqualTo(BatchFiles.REQUESTS);
+        assertThat(run.path("models").get(0).path("fingerprint").asText()).startsWith("sha256:");
+        assertThat(run.path("prompt_tokens").asLong()).isPositive();
+        Cli table = capture("runs", "--url", url);
+        assertThat(table.status).isZero();
+        assertThat(table.out).containsPattern("mixed\\s+50\\s+50\\s+0\\s+0\\s+");
+        System.out.println("logitstream runs:\n" + table.out + "logitstream runs mixed:\n"
+                + capture("runs", "mixed", "--url", url).out);
     }
 
     @Test
@@ -246,6 +274,11 @@ class BatchRunsEndToEndTest {
     }
 
     private Cli cli(String... command) {
+        return capture(args(command));
+    }
+
+    /** A command run as given, its output captured. */
+    private static Cli capture(String... args) {
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -254,7 +287,7 @@ class BatchRunsEndToEndTest {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         int status;
         try {
-            status = Main.commandLine().execute(args(command));
+            status = Main.commandLine().execute(args);
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
