@@ -63,7 +63,7 @@ final class EvalModelRun {
             if (c.reference() != null) {
                 c.reference().load(dir);
                 for (EvalWorkload w : warmups) {
-                    c.reference().warmup(w);
+                    c.reference().warmup(w, plan.lmEvalBatchSizes().get(0));
                 }
             }
             c.log().println("  warm-up (until the worker process answers) ...");

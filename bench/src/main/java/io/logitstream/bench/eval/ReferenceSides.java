@@ -48,9 +48,13 @@ final class ReferenceSides {
         modelDir = dir;
     }
 
-    /** Untimed forwards on other items (the first forwards of a process are slower). */
-    void warmup(EvalWorkload items) throws IOException {
+    /**
+     * Untimed runs of both sides on other items: the first forwards of a process and of a model are slower, and
+     * lm-eval's HFLM loads the checkpoint on its first run.
+     */
+    void warmup(EvalWorkload items, int lmEvalBatchSize) throws IOException {
         transformers(items);
+        lmEval(items, lmEvalBatchSize);
     }
 
     /** lm_eval.simple_evaluate on a local multiple_choice task over the items, with HFLM at {@code batchSize}. */
