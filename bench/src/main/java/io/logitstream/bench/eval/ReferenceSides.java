@@ -26,6 +26,7 @@ final class ReferenceSides {
     private final Path workDir;
     private final CpuMonitor monitor;
     private Path modelDir;
+    private int dataFiles;
 
     /** @param workDir where the data files and the task definitions go */
     ReferenceSides(PythonReference python, Path workDir, CpuMonitor monitor) {
@@ -59,7 +60,8 @@ final class ReferenceSides {
 
     /** lm_eval.simple_evaluate on a local multiple_choice task over the items, with HFLM at {@code batchSize}. */
     SideResult lmEval(EvalWorkload workload, int batchSize) throws IOException {
-        Path data = workDir.resolve("data").resolve(workload.name() + ".jsonl");
+        // a new file per run: the datasets cache must never hand a run another run's items (the warm-up's, say)
+        Path data = workDir.resolve("data").resolve(workload.name() + "-" + (dataFiles++) + ".jsonl");
         writeData(workload, data);
         ObjectNode req = PythonReference.request("lm_eval");
         req.put("dir", modelDir.toString());
