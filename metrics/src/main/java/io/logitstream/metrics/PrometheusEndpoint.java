@@ -21,9 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +46,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final String component;
     private final PrometheusMeterRegistry registry;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private HttpServer server;
     private ExecutorService serverThread;
 
@@ -94,21 +95,34 @@ public final class PrometheusEndpoint implements AutoCloseable {
     }
 
     /**
-     * Serves {@code /metrics} on its own listener (every interface) on {@code port}; nothing when
-     * the port is empty (metrics off). A port that is taken is logged, naming {@code settingKey}.
+     * Serves {@code /metrics} on its own listener (every interface); nothing when the port is empty
+     * (metrics off). A default port that is taken gives way to any free one; a port given explicitly
+     * that is taken is logged, naming {@code settingKey}, and the component runs without metrics.
      */
-    public PrometheusEndpoint listen(OptionalInt port, String settingKey) {
+    public PrometheusEndpoint listen(Optional<MetricsPort> port, String settingKey) {
         if (port.isEmpty() || server != null) {
             return this;
         }
+        int wanted = port.get().port();
         try {
-            server = HttpServer.create(new InetSocketAddress(port.getAsInt()), 16);
+            server = bind(wanted);
         } catch (IOException e) {
-            log.warn("The {} serves no metrics: cannot listen on port {} ({}). Set {} to a free port, 0 for any,"
-                    + " or off", component, port.getAsInt(), e.getMessage(), settingKey);
-            return this;
+            if (!port.get().anyIfTaken()) {
+                log.warn("The {} serves no metrics: cannot listen on port {} ({}). Set {} to a free port, 0 for any,"
+                        + " or off", component, wanted, e.getMessage(), settingKey);
+                return this;
+            }
+            try {
+                server = bind(0);
+                log.warn("Port {} is taken ({}): the {} serves its metrics on port {} instead ({} picks one)", wanted,
+                        e.getMessage(), component, server.getAddress().getPort(), settingKey);
+            } catch (IOException again) {
+                log.warn("The {} serves no metrics: {}", component, again.getMessage());
+                return this;
+            }
         }
-        // Daemon: a metrics listener never keeps a stopped component's JVM alive.
+        // Scrapes are answered one at a time on a daemon thread; the JDK server's own dispatcher thread
+        // is not a daemon, so whoever starts a listener closes this endpoint when the component stops.
         serverThread = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, component + "-metrics-http");
             t.setDaemon(true);
@@ -119,6 +133,10 @@ public final class PrometheusEndpoint implements AutoCloseable {
         server.start();
         log.info("The {} serves Prometheus metrics on {}", component, url().orElseThrow());
         return this;
+    }
+
+    private static HttpServer bind(int port) throws IOException {
+        return HttpServer.create(new InetSocketAddress(port), 16);
     }
 
     /** Where this endpoint's own listener serves, {@code http://localhost:PORT/metrics}; empty without one. */
@@ -150,8 +168,12 @@ public final class PrometheusEndpoint implements AutoCloseable {
         }
     }
 
+    /** Stops the listener and the binders; closing again does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (server != null) {
             server.stop(0);
             serverThread.shutdownNow();

@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class PrometheusEndpointTest {
@@ -22,7 +21,7 @@ class PrometheusEndpointTest {
     @Test
     void servesTheRegistryAndTheJvmOverHttp() throws Exception {
         try (PrometheusEndpoint endpoint = PrometheusEndpoint.create("test", Tags.of("model", "m"))
-                .listen(OptionalInt.of(0), "test.port")) {
+                .listen(MetricsPort.exactly(0), "test.port")) {
             Counter.builder("logitstream.test.requests").tag("status", "OK").register(endpoint.registry()).increment(3);
             Timer.builder("logitstream.test.latency").serviceLevelObjectives(LatencyBuckets.REQUEST)
                     .register(endpoint.registry()).record(Duration.ofMillis(30));
@@ -46,21 +45,26 @@ class PrometheusEndpointTest {
     }
 
     @Test
-    void aTakenPortCostsOnlyTheMetrics() throws Exception {
+    void aTakenPortCostsOnlyTheMetricsAndATakenDefaultGivesWay() throws Exception {
         try (ServerSocket taken = new ServerSocket(0);
-                PrometheusEndpoint endpoint = PrometheusEndpoint.create("test", Tags.empty())
-                        .listen(OptionalInt.of(taken.getLocalPort()), "test.port")) {
-            assertThat(endpoint.url()).isEmpty();
-            assertThat(endpoint.scrape()).contains("jvm_memory_used_bytes");
+                PrometheusEndpoint explicit = PrometheusEndpoint.create("test", Tags.empty())
+                        .listen(MetricsPort.parse(taken.getLocalPort(), 1, "test.port"), "test.port");
+                PrometheusEndpoint byDefault = PrometheusEndpoint.create("test", Tags.empty())
+                        .listen(MetricsPort.parse(null, taken.getLocalPort(), "test.port"), "test.port")) {
+            assertThat(explicit.url()).isEmpty();
+            assertThat(explicit.scrape()).contains("jvm_memory_used_bytes");
+            URI elsewhere = byDefault.url().orElseThrow();
+            assertThat(elsewhere.getPort()).isNotEqualTo(taken.getLocalPort());
+            assertThat(PrometheusScrape.fetch(elsewhere).has("jvm_memory_used_bytes")).isTrue();
         }
     }
 
     @Test
     void portSettingsMayTurnMetricsOffOrPickAnyPort() {
-        assertThat(MetricsPort.parse(null, 9464, "k")).hasValue(9464);
-        assertThat(MetricsPort.parse(" ", 9464, "k")).hasValue(9464);
-        assertThat(MetricsPort.parse("0", 9464, "k")).hasValue(0);
-        assertThat(MetricsPort.parse("9999", 9464, "k")).hasValue(9999);
+        assertThat(MetricsPort.parse(null, 9464, "k")).contains(new MetricsPort(9464, true));
+        assertThat(MetricsPort.parse(" ", 9464, "k")).contains(new MetricsPort(9464, true));
+        assertThat(MetricsPort.parse("0", 9464, "k")).contains(new MetricsPort(0, false));
+        assertThat(MetricsPort.parse("9999", 9464, "k")).contains(new MetricsPort(9999, false));
         assertThat(MetricsPort.parse("off", 9464, "k")).isEmpty();
         assertThat(MetricsPort.parse("-1", 9464, "k")).isEmpty();
         assertThatThrownBy(() -> MetricsPort.parse("70000", 9464, "logitstream.worker.metrics.port"))
