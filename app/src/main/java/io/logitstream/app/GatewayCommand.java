@@ -46,7 +46,8 @@ public final class GatewayCommand implements Callable<Integer> {
             gateway.close();
             stop.countDown();
         }, "gateway-shutdown"));
-        System.out.println("OpenAI-compatible gateway on " + gateway.url() + " (Ctrl-C stops it)");
+        System.out.println("OpenAI-compatible gateway on " + gateway.url() + ", Prometheus metrics on "
+                + gateway.metricsUrl() + " (Ctrl-C stops it)");
         stop.await();
         return 0;
     }

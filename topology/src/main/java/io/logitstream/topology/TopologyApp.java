@@ -4,6 +4,7 @@ import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.contract.AdminTopicCreator;
 import io.logitstream.contract.DeadLetterFit;
+import io.logitstream.topology.metrics.TopologyMetrics;
 import io.logitstream.topology.route.DecodeRetry;
 import java.time.Duration;
 import java.util.Properties;
@@ -34,9 +35,17 @@ public final class TopologyApp implements AutoCloseable {
     /** The most a record the topology writes may take; lowered to the dead-letter topic's limit on start. */
     private final AtomicInteger maxRecordBytes;
     private final Properties props;
+    /** Null when the topology publishes no metrics (tests that do not look at them). */
+    private final TopologyMetrics metrics;
 
     public TopologyApp(TopologyConfig config) {
+        this(config, null);
+    }
+
+    /** @param metrics where routing outcomes and Kafka Streams' metrics go (closed with the app); null for none */
+    public TopologyApp(TopologyConfig config, TopologyMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         Properties props = new Properties();
         props.putAll(config.streamsProperties());
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -48,10 +57,17 @@ public final class TopologyApp implements AutoCloseable {
                 config.requestTopicPartitions(), config.requestTopicReplication());
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.registryUrl());
         this.maxRecordBytes = new AtomicInteger(maxRequestSize(props));
-        Topology topology = new PromptRoutingTopology(config.topics(), config.servedModels(),
-                config.dedupeRetention(), registry, topicCreator, maxRecordBytes::get, DecodeRetry.defaults()).build();
+        PromptRoutingTopology routing = new PromptRoutingTopology(config.topics(), config.servedModels(),
+                config.dedupeRetention(), registry, topicCreator, maxRecordBytes::get, DecodeRetry.defaults());
+        if (metrics != null) {
+            routing.observedBy(metrics.outcomes());
+        }
+        Topology topology = routing.build();
         log.debug("Topology:\n{}", topology.describe());
         this.streams = newStreams(topology, props, topicCreator);
+        if (metrics != null) {
+            metrics.bind(streams);
+        }
         // A failure of one record that is not the record's fault (registry down, broker hiccup) must
         // not end routing: replace the thread; exactly-once makes the retry safe.
         streams.setUncaughtExceptionHandler(e -> {
@@ -113,6 +129,9 @@ public final class TopologyApp implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         topicCreator.close();
+        if (metrics != null) {
+            metrics.close();
+        }
         running.countDown();
         log.info("Topology stopped");
     }
