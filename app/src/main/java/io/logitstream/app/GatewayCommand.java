@@ -54,7 +54,8 @@ public final class GatewayCommand implements Callable<Integer> {
             stop.countDown();
         }, "gateway-shutdown"));
         System.out.println("OpenAI-compatible gateway on " + gateway.url() + ", runs page on "
-                + gateway.url().resolve("/runs-ui") + " (Ctrl-C stops it)");
+                + gateway.url().resolve("/runs-ui") + ", Prometheus metrics on " + gateway.metricsUrl()
+                + " (Ctrl-C stops it)");
         stop.await();
         return 0;
     }

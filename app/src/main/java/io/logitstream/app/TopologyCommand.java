@@ -2,6 +2,7 @@ package io.logitstream.app;
 
 import io.logitstream.topology.TopologyApp;
 import io.logitstream.topology.TopologyConfig;
+import io.logitstream.topology.metrics.TopologyMetrics;
 import io.logitstream.worker.cli.KafkaOptions;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +14,9 @@ import picocli.CommandLine.Option;
 
 /** Runs the routing topology until Ctrl-C. */
 @Command(name = "topology", mixinStandardHelpOptions = true,
-        description = "Run the routing topology (llm.prompts -> validate -> dedupe -> llm.requests.<model>).")
+        description = {"Run the routing topology (llm.prompts -> validate -> dedupe -> llm.requests.<model>).",
+                "Prometheus metrics on http://localhost:9465/metrics (logitstream.topology.metrics.port in --config;"
+                        + " 0: any free port, off: none)."})
 public final class TopologyCommand implements Callable<Integer> {
 
     @Mixin
@@ -48,7 +51,7 @@ public final class TopologyCommand implements Callable<Integer> {
         if (instanceId != null) {
             settings.put(TopologyConfig.INSTANCE_ID_KEY, instanceId);
         }
-        TopologyApp app = new TopologyApp(TopologyConfig.from(settings)).start();
+        TopologyApp app = new TopologyApp(TopologyConfig.from(settings), TopologyMetrics.start(settings)).start();
         Runtime.getRuntime().addShutdownHook(new Thread(app::close, "topology-shutdown"));
         app.awaitTermination();
         return 0;

@@ -10,13 +10,16 @@ import io.logitstream.schema.Task;
 import io.logitstream.schema.TokenChunk;
 import io.logitstream.topology.TopologyApp;
 import io.logitstream.topology.TopologyConfig;
+import io.logitstream.topology.metrics.TopologyMetrics;
 import io.logitstream.worker.cli.KafkaOptions;
 import io.logitstream.worker.engine.DeviceSelector;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.kafka.KafkaClients;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.metrics.WorkerMetrics;
 import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import java.io.PrintStream;
@@ -95,14 +98,17 @@ public final class UpCommand implements Callable<Integer> {
         settings.put(TopologyConfig.MODELS_KEY, model.name());
         settings.putIfAbsent("state.dir", RunDirectory.streamsState().toString());
         settings.putIfAbsent("commit.interval.ms", "50");
-        TopologyApp topology = new TopologyApp(TopologyConfig.from(settings)).start();
+        TopologyMetrics topologyMetrics = TopologyMetrics.start(settings);
+        TopologyApp topology = new TopologyApp(TopologyConfig.from(settings), topologyMetrics).start();
         topology.awaitRunning(Duration.ofSeconds(60));
 
         String workerId = "local-" + ProcessHandle.current().pid();
         WorkerSettings workerConfig = WorkerSettings.of(bootstrap, registry, model.name(), workerId, workerSettings);
         TaskRouter router = new TaskRouter(model, workerId, TaskRouter.resultBytesFor(workerConfig.maxRecordBytes()));
+        WorkerMetrics workerMetrics = WorkerMetrics.start(workerSettings, model.name());
         KafkaModelWorker worker = new KafkaModelWorker(workerConfig,
-                new ServingScheduler(router, BatchBudgets.from(workerSettings)));
+                workerMetrics.instrument(new ServingScheduler(router, BatchBudgets.from(workerSettings))),
+                workerMetrics.instrument(KafkaClients.of(workerConfig)));
         Thread workerThread = new Thread(worker, "worker-" + model.name());
         workerThread.start();
 
@@ -125,6 +131,7 @@ public final class UpCommand implements Callable<Integer> {
             }
             watcher.close();
             worker.close();
+            workerMetrics.close();
             topology.close();
             model.close();
             stack.close();
@@ -133,6 +140,9 @@ public final class UpCommand implements Callable<Integer> {
 
         out.printf("Ready in %.1f s: broker %s, registry %s, topology %s, worker %s serving '%s'%n",
                 (System.nanoTime() - t0) / 1e9, bootstrap, registry, topology.state(), workerId, model.name());
+        out.println("Prometheus metrics: topology " + topologyMetrics.url().map(Object::toString).orElse("off")
+                + ", worker " + workerMetrics.url().map(Object::toString).orElse("off")
+                + (gateway == null ? "" : ", gateway " + gateway.metricsUrl()));
         out.printf("Model %s (%s, %d layers, vocab %d), fingerprint %s%n", dir, model.config().modelType(),
                 model.config().numLayers(), model.config().vocabSize(), model.fingerprint().value());
         if (bundled) {

@@ -13,18 +13,23 @@ import io.logitstream.schema.Task;
 import io.logitstream.serde.AvroDeserializer;
 import io.logitstream.serde.AvroSerializer;
 import io.logitstream.testkit.EmbeddedKafkaCluster;
+import io.logitstream.testkit.PrometheusScrape;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import io.logitstream.topology.TopologyApp;
 import io.logitstream.topology.TopologyConfig;
+import io.logitstream.topology.metrics.TopologyMetrics;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.kafka.KafkaClients;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.metrics.WorkerMetrics;
 import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import io.logitstream.worker.task.TokenSink;
 import io.logitstream.worker.task.WorkItem;
+import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
@@ -45,7 +50,8 @@ import org.junit.jupiter.api.Test;
  * Prefix reuse through the whole stack (real broker, registry, topology, worker): questions
  * behind one few-shot header compute only their own tokens, a chat session's next turn computes
  * only its new tokens, and under a small cache budget one-off prompts evict each other while the
- * session stays; every result equals the one computed with no cache.
+ * session stays; every result equals the one computed with no cache. The worker's and the
+ * topology's Prometheus endpoints then show those requests and the cache's hits and evictions.
  */
 class PrefixReuseEndToEndTest {
     static final String MODEL = EndToEndScenario.MODEL;
@@ -62,12 +68,17 @@ class PrefixReuseEndToEndTest {
         try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.start();
                 SchemaRegistryProcess registry = SchemaRegistryProcess.start();
                 LoadedModel model = ModelLoader.load(EndToEndScenario.MODEL_DIR);
-                TopologyApp topology = new TopologyApp(TopologyConfig.from(topologySettings(kafka, registry))).start()) {
+                TopologyMetrics topologyMetrics = TopologyMetrics.start(Map.of(TopologyMetrics.PORT_KEY, "0"));
+                TopologyApp topology = new TopologyApp(TopologyConfig.from(topologySettings(kafka, registry)),
+                        topologyMetrics).start();
+                WorkerMetrics workerMetrics = WorkerMetrics.start(Map.of(WorkerMetrics.PORT_KEY, "0"), MODEL)) {
             assertThat(topology.awaitRunning(TIMEOUT)).isTrue();
             BatchBudgets budgets = BatchBudgets.defaults().withPrefixCacheBytes(CACHE_BYTES);
-            KafkaModelWorker worker = new KafkaModelWorker(
-                    WorkerSettings.of(kafka.bootstrapServers(), registry.url(), MODEL, "prefix-worker", Map.of()),
-                    new ServingScheduler(new TaskRouter(model, "prefix-worker"), budgets));
+            WorkerSettings workerSettings =
+                    WorkerSettings.of(kafka.bootstrapServers(), registry.url(), MODEL, "prefix-worker", Map.of());
+            KafkaModelWorker worker = new KafkaModelWorker(workerSettings,
+                    workerMetrics.instrument(new ServingScheduler(new TaskRouter(model, "prefix-worker"), budgets)),
+                    workerMetrics.instrument(KafkaClients.of(workerSettings)));
             Thread workerThread = new Thread(worker, "prefix-worker");
             workerThread.start();
             TaskRouter reference = new TaskRouter(model, "reference"); // a fresh cache for every request
@@ -102,11 +113,57 @@ class PrefixReuseEndToEndTest {
                         + "\nUser: And then?\nAssistant:"));
                 assertThat(third.getUsage().getCachedTokens()).as("the session outlived the one-off prompts")
                         .isGreaterThanOrEqualTo(model.encodeText(turn1).length);
+
+                assertWorkerMetrics(workerMetrics.url().orElseThrow(), header);
+                assertTopologyMetrics(topologyMetrics.url().orElseThrow());
             } finally {
                 worker.close();
                 workerThread.join(Duration.ofSeconds(30).toMillis());
+                workerMetrics.close();
             }
         }
+    }
+
+    /** 6 SCOREs and 3 GENERATEs of 8 tokens answered; the header reused once, then evicted. */
+    private static void assertWorkerMetrics(URI url, int header) throws Exception {
+        PrometheusScrape scrape = PrometheusScrape.fetch(url);
+        assertThat(scrape.sum("logitstream_worker_requests_total",
+                Map.of("model", MODEL, "task", "SCORE", "status", "OK", "code", "none"))).isGreaterThanOrEqualTo(6);
+        assertThat(scrape.sum("logitstream_worker_requests_total", Map.of("task", "GENERATE", "status", "OK")))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(scrape.sum("logitstream_worker_request_queue_seconds_count", Map.of("task", "SCORE")))
+                .isGreaterThanOrEqualTo(6);
+        assertThat(scrape.sum("logitstream_worker_request_compute_seconds_bucket",
+                Map.of("task", "GENERATE", "le", "+Inf"))).isGreaterThanOrEqualTo(3);
+        assertThat(scrape.sum("logitstream_worker_generated_tokens_total")).isGreaterThanOrEqualTo(3 * 8);
+        assertThat(scrape.sum("logitstream_worker_computed_tokens_total", Map.of("phase", "prefill")))
+                .isGreaterThan(header);
+        assertThat(scrape.sum("logitstream_worker_computed_tokens_total", Map.of("phase", "decode")))
+                .as("every generated token but the last is fed back").isGreaterThanOrEqualTo(3 * 7);
+        assertThat(scrape.sum("logitstream_worker_step_duration_seconds_count")).isPositive();
+        assertThat(scrape.sum("logitstream_worker_queued_requests")).isZero();
+        assertThat(scrape.sum("logitstream_worker_running_requests")).isZero();
+
+        double hits = scrape.sum("logitstream_worker_prefix_cache_hits_total");
+        assertThat(hits).as("q2 and the session's turns").isGreaterThanOrEqualTo(3);
+        assertThat(scrape.sum("logitstream_worker_prefix_cache_lookups_total")).isGreaterThanOrEqualTo(hits);
+        assertThat(scrape.sum("logitstream_worker_prefix_cache_reused_tokens_total")).isGreaterThanOrEqualTo(header - 1);
+        assertThat(scrape.sum("logitstream_worker_prefix_cache_evicted_tokens_total")).isPositive();
+        assertThat(scrape.sum("logitstream_worker_prefix_cache_bytes")).isPositive()
+                .isLessThanOrEqualTo(scrape.sum("logitstream_worker_prefix_cache_budget_bytes"));
+        assertThat(scrape.sum("logitstream_worker_prefix_cache_budget_bytes")).isEqualTo(CACHE_BYTES);
+        assertThat(scrape.samples()).as("the Kafka clients' own metrics")
+                .anyMatch(sample -> sample.name().startsWith("kafka_consumer_fetch_manager_records_consumed"))
+                .anyMatch(sample -> sample.name().startsWith("kafka_producer_"));
+    }
+
+    /** Every request routed to the model's pool; Kafka Streams' own metrics beside them. */
+    private static void assertTopologyMetrics(URI url) throws Exception {
+        PrometheusScrape scrape = PrometheusScrape.fetch(url);
+        assertThat(scrape.sum("logitstream_topology_routed_total", Map.of("model", MODEL))).isGreaterThanOrEqualTo(9);
+        assertThat(scrape.sum("logitstream_topology_dead_letters_total")).isZero();
+        assertThat(scrape.samples()).as("Kafka Streams' metrics")
+                .anyMatch(sample -> sample.name().startsWith("kafka_stream_"));
     }
 
     private static PromptRequest question(String id, String question) {

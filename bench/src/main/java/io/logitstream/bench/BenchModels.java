@@ -30,7 +30,42 @@ public final class BenchModels {
     public record Selection(List<String> benched, List<String> skipped) {
     }
 
+    /**
+     * The checkpoints a run serves, by name: the folders given, and the bench checkpoints asked for (or the
+     * defaults when no folder is given) that the engine supports.
+     *
+     * @param toMake  the bench checkpoints among them (to create under {@code modelsDir} when missing)
+     * @param skipped the bench checkpoints asked for that the engine does not support, and why
+     */
+    public record Served(Map<String, Path> dirs, List<String> toMake, List<String> skipped) {
+    }
+
     private BenchModels() {
+    }
+
+    /**
+     * Resolves {@code --models} and {@code --model DIR}: the folders as given; the bench checkpoints named (default
+     * {@code defaults}) when names are given or no folder is.
+     */
+    public static Served resolve(List<String> names, List<Path> folders, List<String> defaults, Path modelsDir,
+            PrintStream log) {
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        if (folders != null) {
+            folders.forEach(d -> dirs.put(d.toAbsolutePath().normalize().getFileName().toString(),
+                    d.toAbsolutePath().normalize()));
+        }
+        List<String> toMake = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        if (names != null || folders == null) {
+            Selection selection = select(names != null ? names : defaults, log);
+            skipped.addAll(selection.skipped());
+            toMake.addAll(selection.benched());
+            selection.benched().forEach(m -> dirs.put(m, modelsDir.resolve(m)));
+        }
+        if (dirs.isEmpty()) {
+            throw new IllegalArgumentException("nothing to bench: " + skipped);
+        }
+        return new Served(dirs, toMake, skipped);
     }
 
     public static Selection select(List<String> wanted, PrintStream log) {

@@ -30,7 +30,7 @@ public final class PythonReference implements AutoCloseable {
     /** The versions fixtures/make_fixtures.sh pins (from the local wheel mirrors). */
     static final List<String> PINS = List.of("torch==2.13.0+cpu", "transformers==5.18.0", "tokenizers==0.23.2",
             "safetensors==0.8.0");
-    static final List<String> WHEEL_DIRS = List.of("/opt/wheels", "/opt/pypi/files", "/opt/pypi-more/files");
+    public static final List<String> WHEEL_DIRS = List.of("/opt/wheels", "/opt/pypi/files", "/opt/pypi-more/files");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -3,6 +3,7 @@ package io.logitstream.gateway;
 import com.sun.net.httpserver.HttpServer;
 import io.logitstream.gateway.http.Routes;
 import io.logitstream.gateway.kafka.KafkaBackend;
+import io.logitstream.gateway.metrics.GatewayMetrics;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -26,12 +27,15 @@ public final class Gateway implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService threads;
     private final KafkaBackend backend;
+    private final GatewayMetrics metrics;
     private final URI url;
 
-    private Gateway(HttpServer server, ExecutorService threads, KafkaBackend backend, URI url) {
+    private Gateway(HttpServer server, ExecutorService threads, KafkaBackend backend, GatewayMetrics metrics,
+            URI url) {
         this.server = server;
         this.threads = threads;
         this.backend = backend;
+        this.metrics = metrics;
         this.url = url;
     }
 
@@ -57,18 +61,24 @@ public final class Gateway implements AutoCloseable {
         }
         ExecutorService threads = Executors.newFixedThreadPool(settings.httpThreads(), named("gateway-http-"));
         server.setExecutor(threads);
-        server.createContext("/", new Routes(backend, threads, settings));
+        GatewayMetrics metrics = new GatewayMetrics(server, server.createContext("/",
+                new Routes(backend, threads, settings)), backend);
         server.start();
         String host = settings.host().equals("0.0.0.0") ? "localhost" : settings.host();
         URI url = URI.create("http://" + host + ":" + server.getAddress().getPort() + "/v1");
         log.info("Gateway listening on {} (prompts to {}, answers from {}, {}, {})", url, settings.topics().prompts(),
                 settings.topics().results(), settings.topics().deadLetters(), settings.topics().tokens());
-        return new Gateway(server, threads, backend, url);
+        return new Gateway(server, threads, backend, metrics, url);
     }
 
     /** The OpenAI base URL, {@code http://host:port/v1}. */
     public URI url() {
         return url;
+    }
+
+    /** Prometheus metrics, {@code http://host:port/metrics}. */
+    public URI metricsUrl() {
+        return url.resolve("/metrics");
     }
 
     public int port() {
@@ -85,6 +95,7 @@ public final class Gateway implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         backend.close();
+        metrics.close();
     }
 
     private static ThreadFactory named(String prefix) {

@@ -11,6 +11,7 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
 import io.logitstream.testkit.EmbeddedKafkaCluster;
+import io.logitstream.testkit.PrometheusScrape;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import io.logitstream.topology.TopologyApp;
 import io.logitstream.topology.TopologyConfig;
@@ -216,6 +217,49 @@ class GatewayEndToEndTest {
         assertThat(tooLong.body().path("error").path("code").asText()).isEqualTo("CONTEXT_LENGTH_EXCEEDED");
 
         assertThat(http.get("/nowhere").status()).isEqualTo(404);
+    }
+
+    @Test
+    void prometheusMetricsCountTheHttpRequestsByEndpointAndStatus() throws Exception {
+        assertThat(http.post("/completions", Map.of("model", MODEL, "prompt", FOX, "max_tokens", 0, "echo", true,
+                "logprobs", 1)).status()).isEqualTo(200);
+        assertThat(http.get("/models/nope").status()).isEqualTo(404);
+        assertThat(http.stream("/chat/completions", chat(true, 4))).isNotEmpty();
+
+        Map<String, String> completions = Map.of("method", "POST", "endpoint", "/v1/completions", "status", "200");
+        Map<String, String> streamed = Map.of("method", "POST", "endpoint", "/v1/chat/completions", "status", "200");
+        PrometheusScrape scrape = scrapeGatewayUntil(s -> s.sum("logitstream_gateway_http_requests_total", streamed) >= 1);
+
+        assertThat(scrape.contentType()).startsWith("text/plain");
+        assertThat(scrape.sum("logitstream_gateway_http_requests_total", completions)).isGreaterThanOrEqualTo(1);
+        assertThat(scrape.sum("logitstream_gateway_http_requests_total", Map.of("method", "GET", "endpoint",
+                "/v1/models/{id}", "status", "404"))).isGreaterThanOrEqualTo(1);
+        double timed = scrape.sum("logitstream_gateway_http_request_duration_seconds_count", completions);
+        assertThat(timed).isEqualTo(scrape.sum("logitstream_gateway_http_requests_total", completions));
+        assertThat(scrape.sum("logitstream_gateway_http_request_duration_seconds_bucket",
+                with(completions, "le", "+Inf"))).isEqualTo(timed);
+        assertThat(scrape.sum("logitstream_gateway_http_request_duration_seconds_sum", completions)).isPositive();
+        assertThat(scrape.matching("logitstream_gateway_http_requests_in_flight", Map.of())).singleElement()
+                .satisfies(gauge -> assertThat(gauge.value()).isBetween(0.0, 12.0));
+        assertThat(scrape.has("logitstream_gateway_kafka_pending")).isTrue();
+        assertThat(scrape.sum("jvm_memory_used_bytes")).isPositive();
+    }
+
+    /** Scrapes until {@code ready} holds (an answer's end is counted when its exchange closes), at most 10 s. */
+    private PrometheusScrape scrapeGatewayUntil(java.util.function.Predicate<PrometheusScrape> ready) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        PrometheusScrape scrape = PrometheusScrape.fetch(gateway.metricsUrl());
+        while (!ready.test(scrape) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            scrape = PrometheusScrape.fetch(gateway.metricsUrl());
+        }
+        return scrape;
+    }
+
+    private static Map<String, String> with(Map<String, String> labels, String key, String value) {
+        Map<String, String> out = new java.util.HashMap<>(labels);
+        out.put(key, value);
+        return out;
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
@@ -55,6 +56,7 @@ public final class PromptRoutingTopology {
     private final TopicCreator topicCreator;
     private final IntSupplier maxRecordBytes;
     private final DecodeRetry decodeRetry;
+    private Consumer<Inspection> observer = inspection -> { };
 
     public PromptRoutingTopology(Topics topics, Set<String> servedModels, Duration dedupeRetention,
             SchemaRegistryClient registry, TopicCreator topicCreator) {
@@ -78,6 +80,12 @@ public final class PromptRoutingTopology {
         this.topicCreator = topicCreator;
         this.maxRecordBytes = maxRecordBytes;
         this.decodeRetry = decodeRetry;
+    }
+
+    /** Tells {@code observer} every decision, on the stream threads (metrics); it must only record. */
+    public PromptRoutingTopology observedBy(Consumer<Inspection> observer) {
+        this.observer = observer;
+        return this;
     }
 
     /** The routing alone. */
@@ -108,7 +116,8 @@ public final class PromptRoutingTopology {
                 .stream(topics.prompts(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-prompts"))
                 .processValues(() -> new InspectProcessor(new AvroDeserializer<>(PromptRequest.class, registry),
                         decodeRetry, new RequestValidator(), routes, DEDUPE_STORE, dedupeRetention, maxRecordBytes),
-                        Named.as("decode-dedupe-validate"), DEDUPE_STORE);
+                        Named.as("decode-dedupe-validate"), DEDUPE_STORE)
+                .peek((key, inspection) -> observer.accept(inspection), Named.as("observe-outcome"));
 
         Map<String, KStream<byte[], Inspection>> outcome = inspected.split(Named.as("outcome-"))
                 .branch((key, value) -> value instanceof Inspection.Rejected, Branched.as("rejected"))

@@ -7,6 +7,7 @@ import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.registry.SchemaRegistryClient;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.serde.AvroDeserializer;
+import io.logitstream.topology.metrics.TopologyMetrics;
 import io.logitstream.topology.route.DecodeRetry;
 import io.logitstream.topology.route.Inspection;
 import io.logitstream.topology.runs.PeerClient;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.TopicConfig;
@@ -55,9 +57,17 @@ public final class TopologyApp implements AutoCloseable {
     private final SchemaRegistryClient registry;
     /** Null when queries are turned off or the port could not be had. */
     private final RunQueryServer queryServer;
+    /** Null when the topology publishes no metrics (tests that do not look at them). */
+    private final TopologyMetrics metrics;
 
     public TopologyApp(TopologyConfig config) {
+        this(config, null);
+    }
+
+    /** @param metrics where routing outcomes and Kafka Streams' metrics go (closed with the app); null for none */
+    public TopologyApp(TopologyConfig config, TopologyMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         Properties props = new Properties();
         props.putAll(config.streamsProperties());
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -75,9 +85,13 @@ public final class TopologyApp implements AutoCloseable {
                 config.requestTopicPartitions(), config.requestTopicReplication());
         this.registry = new RestSchemaRegistryClient(config.registryUrl());
         this.maxRecordBytes = new AtomicInteger(maxRequestSize(props));
-        Topology topology = topology(config, registry, topicCreator, maxRecordBytes::get);
+        Topology topology = topology(config, registry, topicCreator, maxRecordBytes::get,
+                metrics != null ? metrics.outcomes() : inspection -> { });
         log.debug("Topology:\n{}", topology.describe());
         this.streams = newStreams(topology, props, topicCreator, queryServer);
+        if (metrics != null) {
+            metrics.bind(streams);
+        }
         // A failure of one record that is not the record's fault (registry down, broker hiccup) must
         // not end routing: replace the thread; exactly-once makes the retry safe.
         streams.setUncaughtExceptionHandler(e -> {
@@ -94,14 +108,15 @@ public final class TopologyApp implements AutoCloseable {
 
     /**
      * The application's topology: the routing first (its sub-topology and tasks keep their ids), then
-     * the run summaries, which follow its decisions and the results topic.
+     * the run summaries, which follow its decisions and the results topic. {@code observer} is told
+     * every routing decision (metrics).
      */
     public static Topology topology(TopologyConfig config, SchemaRegistryClient registry, TopicCreator topicCreator,
-            IntSupplier maxRecordBytes) {
+            IntSupplier maxRecordBytes, Consumer<Inspection> observer) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], Inspection> decisions = new PromptRoutingTopology(config.topics(), config.servedModels(),
                 config.dedupeRetention(), registry, topicCreator, maxRecordBytes, DecodeRetry.defaults())
-                .addTo(builder);
+                .observedBy(observer).addTo(builder);
         new RunSummaryTopology(config.topics(), registry, config.runs().resultsRetention(), maxRecordBytes,
                 DecodeRetry.defaults()).addTo(builder, decisions);
         return builder.build();
@@ -168,6 +183,9 @@ public final class TopologyApp implements AutoCloseable {
         topicCreator.close();
         if (queryServer != null) {
             queryServer.close();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         running.countDown();
         log.info("Topology stopped");

@@ -2,18 +2,20 @@ package io.logitstream.bench.serve;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code logitstream} subcommand (worker, topology) in its own JVM, exactly as a user starts it:
  * {@code io.logitstream.app.Main} on the app's class path. Its output goes to a log file.
  */
-final class AppProcess implements AutoCloseable {
+public final class AppProcess implements AutoCloseable {
     static final String MAIN = "io.logitstream.app.Main";
 
     private final String name;
@@ -53,6 +55,45 @@ final class AppProcess implements AutoCloseable {
     }
 
     /**
+     * {@code logitstream topology} routing {@code models} (with a short commit interval, as {@code up} sets), its
+     * state and log under {@code logs} (the state of a previous run's cluster is deleted first).
+     */
+    public static AppProcess topology(Path root, Path logs, ServeStack stack, List<String> models) throws IOException {
+        Path config = logs.resolve("topology.properties");
+        ServeStack.deleteTree(logs.resolve("streams"));
+        writeProperties(config, Map.of("state.dir", logs.resolve("streams").toString(),
+                "commit.interval.ms", "50", "application.id", "logitstream-bench-topology"));
+        return start("topology", root, List.of("-Xmx512m"), List.of("topology", "--bootstrap-servers",
+                stack.bootstrap(), "--schema-registry-url", stack.registryUrl(), "--models", String.join(",", models),
+                "--config", config.toString()), logs.resolve("topology.log"));
+    }
+
+    /**
+     * {@code logitstream worker} serving {@code dir} as {@code modelName} with {@code threads} intra-op threads
+     * and {@code serving} in its --config file; config and log under {@code logs}.
+     */
+    public static AppProcess worker(Path root, Path logs, ServeStack stack, String modelName, Path dir, int threads,
+            Map<String, String> serving) throws IOException {
+        Path configFile = logs.resolve("worker-" + modelName + ".properties");
+        writeProperties(configFile, serving);
+        return start("worker " + modelName, root,
+                List.of("-Xmx1g", "-Dai.djl.pytorch.num_threads=" + threads, "-Dai.djl.pytorch.num_interop_threads=1"),
+                List.of("worker", "--model", dir.toString(), "--model-name", modelName, "--worker-id", "bench-" + modelName,
+                        "--bootstrap-servers", stack.bootstrap(), "--schema-registry-url", stack.registryUrl(),
+                        "--config", configFile.toString()),
+                logs.resolve("worker-" + modelName + ".log"));
+    }
+
+    static void writeProperties(Path file, Map<String, String> values) throws IOException {
+        Properties props = new Properties();
+        props.putAll(values);
+        Files.createDirectories(file.getParent());
+        try (Writer w = Files.newBufferedWriter(file)) {
+            props.store(w, "written by the bench");
+        }
+    }
+
+    /**
      * The class path that has {@code io.logitstream.app.Main}: this JVM's when it runs the app
      * ({@code ./logitstream bench serve}), else the app's build output ({@code bench/run.sh serve}).
      */
@@ -72,12 +113,12 @@ final class AppProcess implements AutoCloseable {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Null while it runs; otherwise its exit code and where its log is. */
-    String failure() {
+    public String failure() {
         return process.isAlive() ? null : name + " exited with code " + process.exitValue() + " (log: " + logFile
                 + ")";
     }

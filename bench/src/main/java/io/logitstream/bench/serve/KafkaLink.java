@@ -38,7 +38,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * {@code llm.prompts}; a follower thread reads {@code llm.tokens}, {@code llm.results} (committed
  * only) and {@code llm.dlq} and reports each record to the trace of its request.
  */
-final class KafkaLink implements AutoCloseable {
+public final class KafkaLink implements AutoCloseable {
     private final Topics topics = Topics.defaults();
     private final KafkaProducer<String, PromptRequest> producer;
     private final KafkaConsumer<String, byte[]> consumer;
@@ -49,7 +49,7 @@ final class KafkaLink implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread follower;
 
-    KafkaLink(String bootstrap, String registryUrl) {
+    public KafkaLink(String bootstrap, String registryUrl) {
         ensureTopics(bootstrap);
         SchemaRegistryClient registry = new RestSchemaRegistryClient(registryUrl);
         Properties p = new Properties();
@@ -88,7 +88,7 @@ final class KafkaLink implements AutoCloseable {
      * Requests through this link, addressed to the worker pool serving {@code modelName};
      * {@code failure} says when that pool can no longer answer (null while it can).
      */
-    ServeTarget target(String modelName, String label, Supplier<String> failure) {
+    public ServeTarget target(String modelName, String label, Supplier<String> failure) {
         return new ServeTarget() {
             @Override
             public String label() {

@@ -90,6 +90,11 @@ public final class RequestTrace {
         return doneNanos;
     }
 
+    /** The final result (null while pending or when it failed without one). */
+    public ScoringResult result() {
+        return result;
+    }
+
     /** Answered with a result of status OK. */
     public boolean ok() {
         return result != null && result.getStatus() == ResultStatus.OK;

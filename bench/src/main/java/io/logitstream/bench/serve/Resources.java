@@ -8,21 +8,21 @@ import java.util.Deque;
  * end of the run, or by a shutdown hook when the bench is interrupted (Ctrl-C), so no broker or
  * worker process outlives it.
  */
-final class Resources implements AutoCloseable {
+public final class Resources implements AutoCloseable {
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
     private final Thread hook = new Thread(this::closeAll, "bench-serve-cleanup");
 
-    Resources() {
+    public Resources() {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    synchronized <T extends AutoCloseable> T add(T resource) {
+    public synchronized <T extends AutoCloseable> T add(T resource) {
         open.push(resource);
         return resource;
     }
 
     /** Closes one resource now (and forgets it). */
-    void close(AutoCloseable resource) throws Exception {
+    public void close(AutoCloseable resource) throws Exception {
         synchronized (this) {
             if (!open.remove(resource)) {
                 return;

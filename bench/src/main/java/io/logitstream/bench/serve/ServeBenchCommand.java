@@ -120,23 +120,11 @@ public final class ServeBenchCommand implements Callable<Integer> {
         ServeReport report = new ServeReport(now, BenchSetup.commandArgs(spec), plan);
 
         // --- which checkpoints: folders given, else bench checkpoints the engine supports
-        Map<String, Path> served = new LinkedHashMap<>();
-        List<String> toMake = new ArrayList<>();
-        if (modelDirs != null) {
-            modelDirs.forEach(d -> served.put(d.toAbsolutePath().normalize().getFileName().toString(),
-                    d.toAbsolutePath().normalize()));
-        }
-        if (models != null || modelDirs == null) {
-            List<String> wanted = models != null ? models : quick ? BenchModels.DEFAULT_MODELS.subList(0, 1)
-                    : BenchModels.DEFAULT_MODELS;
-            BenchModels.Selection selection = BenchModels.select(wanted, log);
-            report.skipped.addAll(selection.skipped());
-            toMake.addAll(selection.benched());
-            selection.benched().forEach(m -> served.put(m, work.resolve("models").resolve(m)));
-        }
-        if (served.isEmpty()) {
-            throw new IllegalArgumentException("nothing to bench: " + report.skipped);
-        }
+        BenchModels.Served resolved = BenchModels.resolve(models, modelDirs, quick
+                ? BenchModels.DEFAULT_MODELS.subList(0, 1) : BenchModels.DEFAULT_MODELS, work.resolve("models"), log);
+        report.skipped.addAll(resolved.skipped());
+        Map<String, Path> served = resolved.dirs();
+        List<String> toMake = resolved.toMake();
 
         int[] ourThreads = OurEngine.configureThreads(threads, 1);
         report.djlVersion = Engine.getDjlVersion();
@@ -195,16 +183,10 @@ public final class ServeBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code logitstream topology} routing the served names (with a short commit interval, as {@code up} sets). */
-    private AppProcess topology(Path root, Path logs, ServeStack stack, Iterable<String> names) throws Exception {
+    /** {@code logitstream topology} routing the served names. */
+    private static AppProcess topology(Path root, Path logs, ServeStack stack, Iterable<String> names) throws Exception {
         List<String> routed = new ArrayList<>();
         names.forEach(n -> routed.addAll(ServeModelRun.servedNames(n)));
-        Path config = logs.resolve("topology.properties");
-        ServeStack.deleteTree(logs.resolve("streams")); // state of a previous run's cluster
-        ServeModelRun.writeProperties(config, Map.of("state.dir", logs.resolve("streams").toString(),
-                "commit.interval.ms", "50", "application.id", "logitstream-bench-topology"));
-        return AppProcess.start("topology", root, List.of("-Xmx512m"), List.of("topology", "--bootstrap-servers",
-                stack.bootstrap(), "--schema-registry-url", stack.registryUrl(), "--models", String.join(",", routed),
-                "--config", config.toString()), logs.resolve("topology.log"));
+        return AppProcess.topology(root, logs, stack, routed);
     }
 }

@@ -8,14 +8,11 @@ import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.task.RequestExecutor;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * {@code bench serve} on one checkpoint: two worker processes (the serving core as configured, and
@@ -108,26 +105,9 @@ final class ServeModelRun {
 
     /** {@code logitstream worker} serving {@code dir} as {@code modelName}, with {@code serving} in its --config file. */
     private AppProcess worker(String modelName, Path dir, Map<String, String> serving) throws IOException {
-        Path configFile = c.logs().resolve("worker-" + modelName + ".properties");
-        writeProperties(configFile, serving);
-        AppProcess p = AppProcess.start("worker " + modelName, c.root(),
-                List.of("-Xmx1g", "-Dai.djl.pytorch.num_threads=" + c.plan().threads(),
-                        "-Dai.djl.pytorch.num_interop_threads=1"),
-                List.of("worker", "--model", dir.toString(), "--model-name", modelName, "--worker-id", "bench-" + modelName,
-                        "--bootstrap-servers", c.stack().bootstrap(), "--schema-registry-url", c.stack().registryUrl(),
-                        "--config", configFile.toString()),
-                c.logs().resolve("worker-" + modelName + ".log"));
+        AppProcess p = AppProcess.worker(c.root(), c.logs(), c.stack(), modelName, dir, c.plan().threads(), serving);
         c.resources().add(p);
         c.monitor().watch(p.pid());
         return p;
-    }
-
-    static void writeProperties(Path file, Map<String, String> values) throws IOException {
-        Properties props = new Properties();
-        props.putAll(values);
-        Files.createDirectories(file.getParent());
-        try (Writer w = Files.newBufferedWriter(file)) {
-            props.store(w, "written by bench serve");
-        }
     }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * state under the bench's work folder, so it never meets a stack someone else runs on this machine;
  * or an existing cluster given by the user, used as it is.
  */
-final class ServeStack implements AutoCloseable {
+public final class ServeStack implements AutoCloseable {
     private final Path root;
     private final Path runDir;
     private final Map<String, String> env;
@@ -36,7 +36,7 @@ final class ServeStack implements AutoCloseable {
     }
 
     /** A cluster and registry that are already running. */
-    static ServeStack external(String bootstrap, String registryUrl) {
+    public static ServeStack external(String bootstrap, String registryUrl) {
         return new ServeStack(null, null, Map.of(), null, bootstrap, registryUrl);
     }
 
@@ -44,7 +44,7 @@ final class ServeStack implements AutoCloseable {
      * Starts a fresh broker and registry on free ports with their state in {@code runDir}: whatever a
      * previous run left there (a crashed run's processes included) is stopped and deleted first.
      */
-    static ServeStack startLocal(Path root, Path runDir, PrintStream log) throws IOException, InterruptedException {
+    public static ServeStack startLocal(Path root, Path runDir, PrintStream log) throws IOException, InterruptedException {
         int broker = freePort();
         int controller = freePort();
         int registry = freePort();
@@ -68,16 +68,16 @@ final class ServeStack implements AutoCloseable {
         return stack;
     }
 
-    String bootstrap() {
+    public String bootstrap() {
         return bootstrap;
     }
 
-    String registryUrl() {
+    public String registryUrl() {
         return registryUrl;
     }
 
     /** The broker's and the registry's process ids (for the CPU accounting); empty for an external cluster. */
-    List<Long> pids() {
+    public List<Long> pids() {
         List<Long> pids = new ArrayList<>();
         if (runDir != null) {
             for (String file : List.of("broker/broker.pid", "registry/registry.pid")) {
@@ -91,7 +91,7 @@ final class ServeStack implements AutoCloseable {
         return pids;
     }
 
-    String describe() {
+    public String describe() {
         return runDir == null ? "external cluster " + bootstrap + ", registry " + registryUrl
                 : "local stack (deploy/local/stack.sh: KRaft broker " + bootstrap + ", Apicurio registry "
                         + registryUrl + ", state in " + runDir + ")";

@@ -69,6 +69,11 @@ public final class KafkaBackend implements AutoCloseable {
         return models;
     }
 
+    /** Requests sent and waiting for their answer (for metrics). */
+    public int pendingCalls() {
+        return settings.maxPending() - pending.availablePermits();
+    }
+
     /** @throws ApiError 404 when the model is known not to be served */
     public void requireModel(String model) {
         if (!models.mayServe(model)) {

@@ -4,8 +4,10 @@ import io.logitstream.worker.engine.DeviceSelector;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.kafka.KafkaClients;
 import io.logitstream.worker.kafka.KafkaModelWorker;
 import io.logitstream.worker.kafka.WorkerSettings;
+import io.logitstream.worker.metrics.WorkerMetrics;
 import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import java.lang.management.ManagementFactory;
@@ -46,7 +48,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records taken per poll (default"
             + " ${DEFAULT-VALUE}); the in-flight budget is logitstream.worker.max.inflight in --config (default 64),"
-            + " the running batch logitstream.serving.* (see the README).")
+            + " the running batch logitstream.serving.*, the Prometheus port logitstream.worker.metrics.port"
+            + " (default 9464; 0: any free port, off: none) (see the README).")
     int maxBatch;
 
     @Override
@@ -61,10 +64,13 @@ public final class WorkerCommand implements Callable<Integer> {
         WorkerSettings workerSettings =
                 WorkerSettings.of(kafka.bootstrapServers(), kafka.registryUrl(), model.name(), id, settings);
         TaskRouter router = new TaskRouter(model, id, TaskRouter.resultBytesFor(workerSettings.maxRecordBytes()));
+        WorkerMetrics metrics = WorkerMetrics.start(settings, model.name());
         KafkaModelWorker worker = new KafkaModelWorker(workerSettings,
-                new ServingScheduler(router, BatchBudgets.from(settings)));
+                metrics.instrument(new ServingScheduler(router, BatchBudgets.from(settings))),
+                metrics.instrument(KafkaClients.of(workerSettings)));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             worker.close();
+            metrics.close();
             model.close();
         }, "worker-shutdown"));
         worker.run();

@@ -3,6 +3,7 @@ package io.logitstream.worker.engine;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.gpt2.Gpt2Model;
+import io.logitstream.worker.engine.internlm2.InternLm2Model;
 import io.logitstream.worker.engine.llama.LlamaModel;
 import io.logitstream.worker.engine.mistral.MistralModel;
 import io.logitstream.worker.engine.qwen2.Qwen2Model;
@@ -16,7 +17,8 @@ import java.util.Set;
 /**
  * The registry of architectures by {@code config.model_type}. Adding one is one line here plus
  * its package ({@code engine.llama}, ...), which builds itself from the shared layers; Llama-style
- * architectures reuse {@code engine.llama.LlamaStyleModel} and only parse their config.
+ * architectures reuse {@code engine.llama.LlamaStyleModel} and only parse their config (and, when
+ * their weights are named or packed differently, say where they are: {@code LlamaStyleLayout}).
  */
 public final class ModelArchitectures {
 
@@ -34,6 +36,7 @@ public final class ModelArchitectures {
         REGISTRY.put(MistralModel.MODEL_TYPE, MistralModel::load);
         REGISTRY.put(Qwen2Model.MODEL_TYPE, Qwen2Model::load);
         REGISTRY.put(Qwen2MoeModel.MODEL_TYPE, Qwen2MoeModel::load);
+        REGISTRY.put(InternLm2Model.MODEL_TYPE, InternLm2Model::load);
     }
 
     private ModelArchitectures() {

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  *       is unreachable); it is tried again after a pause.</li>
  * </ul>
  * Paused partitions still take part in every poll, so the worker stays in its group.
+ *
+ * <p>Fair share: when the budget has room again, a partition whose records were put back for it
+ * and that has fewer than its share (budget / partitions) in flight goes first; partitions at or
+ * over their share stay paused until it got records in. Without this, the partition whose fetch
+ * comes back first takes every freed slot, and a backlog on another partition waits for it to drain
+ * (seen after a worker restart: one partition's first request waited 25 s while the others ran).
  */
 final class PartitionGate {
 
@@ -35,6 +41,8 @@ final class PartitionGate {
 
     private final Consumer<?, ?> consumer;
     private final Map<TopicPartition, Hold> holds = new HashMap<>();
+    /** Partitions with a record put back for the budget that has not been admitted since. */
+    private final Set<TopicPartition> waiting = new HashSet<>();
     private boolean budgetFull;
 
     PartitionGate(Consumer<?, ?> consumer) {
@@ -44,11 +52,19 @@ final class PartitionGate {
     /** Puts the record at {@code offset} back and holds its partition; later records of it wait too. */
     void holdBack(TopicPartition partition, long offset, Reason reason, long untilMs) {
         consumer.seek(partition, offset);
+        if (reason == Reason.BUDGET) {
+            waiting.add(partition);
+        }
         Hold previous = holds.put(partition, new Hold(reason, offset, untilMs));
         if (reason == Reason.WINDOW && (previous == null || previous.reason() != Reason.WINDOW)) {
             log.info("{}: offset {} is past the window of completed offsets the commit metadata can carry;"
                     + " holding the partition until its oldest requests complete", partition, offset);
         }
+    }
+
+    /** A record of the partition was admitted: it no longer waits for its share. */
+    void admitted(TopicPartition partition) {
+        waiting.remove(partition);
     }
 
     /** True when the partition's records wait (the rest of a polled batch is skipped; it is read again). */
@@ -60,8 +76,9 @@ final class PartitionGate {
      * Releases the holds whose reason passed and pauses or resumes partitions to match.
      *
      * @param trackers the offset tracker of each owned partition (null for one no longer owned)
+     * @param budget the in-flight budget shared by the partitions
      */
-    void sync(boolean budgetIsFull, Function<TopicPartition, OffsetTracker> trackers, long nowMs) {
+    void sync(boolean budgetIsFull, Function<TopicPartition, OffsetTracker> trackers, long nowMs, int budget) {
         holds.entrySet().removeIf(
                 e -> released(e.getKey(), e.getValue(), trackers.apply(e.getKey()), budgetIsFull, nowMs));
         if (budgetIsFull != budgetFull) {
@@ -75,6 +92,9 @@ final class PartitionGate {
             if (budgetIsFull || holds.containsKey(partition)) {
                 wanted.add(partition);
             }
+        }
+        if (!budgetIsFull) {
+            wanted.addAll(overShare(assigned, trackers, budget));
         }
         Set<TopicPartition> paused = consumer.paused();
         Set<TopicPartition> toPause = new HashSet<>(wanted);
@@ -90,9 +110,31 @@ final class PartitionGate {
         }
     }
 
+    /** Partitions at or over their share while a waiting partition is under it (empty when none waits). */
+    private Set<TopicPartition> overShare(Set<TopicPartition> assigned, Function<TopicPartition, OffsetTracker> trackers,
+            int budget) {
+        int share = Math.max(1, budget / Math.max(1, assigned.size()));
+        boolean someoneStarves = false;
+        for (TopicPartition p : waiting) {
+            OffsetTracker t = trackers.apply(p);
+            someoneStarves |= assigned.contains(p) && t != null && t.inFlight() < share;
+        }
+        Set<TopicPartition> over = new HashSet<>();
+        if (someoneStarves) {
+            for (TopicPartition p : assigned) {
+                OffsetTracker t = trackers.apply(p);
+                if (t != null && t.inFlight() >= share) {
+                    over.add(p);
+                }
+            }
+        }
+        return over;
+    }
+
     /** Forgets partitions this worker no longer owns. */
     void forget(Collection<TopicPartition> partitions) {
         holds.keySet().removeAll(partitions);
+        waiting.removeAll(partitions);
     }
 
     private static boolean released(TopicPartition partition, Hold hold, OffsetTracker tracker, boolean budgetIsFull,

@@ -105,7 +105,7 @@ final class PollLoop implements ConsumerRebalanceListener {
         if (publisher.hasWork() && System.currentTimeMillis() >= nextPublishAtMs) {
             publish();
         }
-        gate.sync(budgetFull(), trackers::get, System.currentTimeMillis());
+        gate.sync(budgetFull(), trackers::get, System.currentTimeMillis(), settings.maxInflight());
     }
 
     // ---- admission
@@ -144,6 +144,7 @@ final class PollLoop implements ConsumerRebalanceListener {
                 }
             }
         }
+        gate.admitted(partition);
         Decoded decoded = decoder.decode(record, receivedAt);
         if (decoded instanceof Decoded.Request request) {
             tracker.admitted(offset);

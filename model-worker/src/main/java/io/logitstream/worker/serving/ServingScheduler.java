@@ -2,6 +2,7 @@ package io.logitstream.worker.serving;
 
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.engine.batch.BatcherStats;
 import io.logitstream.worker.engine.batch.BatchWork;
 import io.logitstream.worker.engine.batch.ContinuousBatcher;
 import io.logitstream.worker.task.PlannedRequest;
@@ -39,6 +40,9 @@ public final class ServingScheduler implements RequestExecutor {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final Thread thread;
+    /** Taken by the serving thread every turn of its loop, read by any thread (metrics). */
+    private volatile BatcherStats stats = BatcherStats.EMPTY;
+    private volatile StepListener stepListener = StepListener.NONE;
     private long answered;
     private long answeredAtLastStats;
 
@@ -95,6 +99,24 @@ public final class ServingScheduler implements RequestExecutor {
         return router.modelName();
     }
 
+    /**
+     * The running batch's counters as of the serving loop's last turn: at most one step old while it
+     * works, about 100 ms when idle.
+     */
+    public BatcherStats batchStats() {
+        return stats;
+    }
+
+    /** Requests waiting for the running batch: submitted and not planned yet, or planned and not admitted. */
+    public int queued() {
+        return inbox.size() + stats.waitingWorks();
+    }
+
+    /** Sets who is told each step's duration (one listener; the last set wins). */
+    public void onStep(StepListener listener) {
+        this.stepListener = listener;
+    }
+
     private void serve() {
         long lastStats = System.nanoTime();
         while (!stopping.get()) {
@@ -102,12 +124,16 @@ public final class ServingScheduler implements RequestExecutor {
                 takeSubmissions();
                 dropCancelled();
                 if (batcher.hasWork()) {
-                    for (ContinuousBatcher.Finished f : batcher.step()) {
+                    long start = System.nanoTime();
+                    var finished = batcher.step();
+                    stepListener.stepped(System.nanoTime() - start);
+                    for (ContinuousBatcher.Finished f : finished) {
                         Submission s = active.remove(f.work());
                         PlannedRequest p = s.planned;
                         deliver(s, f.failure() == null ? p.complete() : p.failed(f.failure()));
                     }
                 }
+                stats = batcher.snapshot();
                 if (System.nanoTime() - lastStats > STATS_EVERY_NANOS && answered != answeredAtLastStats) {
                     lastStats = System.nanoTime();
                     answeredAtLastStats = answered;

@@ -150,10 +150,13 @@ class EngineCommandsTest {
         assertThat(both.err()).contains("exactly one of --text, --messages, --input-ids");
     }
 
-    /** score and generate on the Llama and Qwen2-MoE fixtures: the same numbers as transformers. */
+    /**
+     * score and generate on the Llama, Qwen2-MoE and InternLM2 fixtures: the same numbers as
+     * transformers (for tiny-internlm2, those of tiny-qwen2, whose weights it holds).
+     */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe"})
-    void scoreAndGenerateWorkForLlamaAndQwen2Moe(String fixture) throws Exception {
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe", "tiny-internlm2"})
+    void scoreAndGenerateWorkForLlamaQwen2MoeAndInternLm2(String fixture) throws Exception {
         JsonNode golden = TestModels.golden(fixture);
         JsonNode c = TestModels.goldenCase(golden, "unicode");
         String dir = TestModels.modelDir(fixture).toString();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logitstream.worker.engine.config.ConfigException;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.internlm2.InternLm2Config;
 import io.logitstream.worker.engine.layers.RopeConfig;
 import io.logitstream.worker.engine.llama.LlamaConfig;
 import io.logitstream.worker.engine.llama.LlamaStyleConfig;
@@ -148,8 +149,58 @@ class ArchitectureConfigTest {
         assertThatThrownBy(() -> LlamaConfig.parse(config(n))).hasMessageContaining("no intermediate_size");
     }
 
+    /** InternLM2.5-7B-chat's config.json (its remote code's names), shrunk: the fields that matter. */
+    @Test
+    void internLm2ReadsItsRemoteCodeConfig() {
+        ObjectNode c = base("internlm2");
+        c.put("bias", false).put("rope_theta", 1000000).put("rms_norm_eps", 1e-5);
+        c.putObject("rope_scaling").put("type", "dynamic").put("factor", 2.0);
+        LlamaStyleConfig d = InternLm2Config.parse(config(c));
+        assertThat(d.heads()).isEqualTo(4);
+        assertThat(d.kvHeads()).isEqualTo(2);
+        assertThat(d.headDim()).as("hidden_size / num_attention_heads").isEqualTo(4);
+        assertThat(d.intermediate()).isEqualTo(32);
+        assertThat(d.qkvBias()).isFalse();
+        assertThat(d.outputBias()).isFalse();
+        assertThat(d.mlpBias()).isFalse();
+        assertThat(d.tieWordEmbeddings()).isFalse();
+        assertThat(d.rmsNormEps()).isEqualTo(1e-5);
+        assertThat(d.slidingWindow()).isNull();
+        assertThat(d.rope()).isEqualTo(new RopeConfig("dynamic", 1000000, 2, 0, 0, 64, 64, 4));
+
+        // InternLM2Config's own defaults: bias true (wqkv and wo, never the MLP), no rope scaling, eps 1e-6
+        ObjectNode defaults = base("internlm2");
+        defaults.remove("num_key_value_heads");
+        LlamaStyleConfig e = InternLm2Config.parse(config(defaults));
+        assertThat(e.qkvBias()).isTrue();
+        assertThat(e.outputBias()).isTrue();
+        assertThat(e.mlpBias()).isFalse();
+        assertThat(e.kvHeads()).isEqualTo(4);
+        assertThat(e.rmsNormEps()).isEqualTo(1e-6);
+        assertThat(e.rope()).isEqualTo(new RopeConfig("default", 10000, 1, 0, 0, 64, 64, 4));
+        c.putObject("rope_scaling").put("type", "linear").put("factor", 4.0);
+        assertThat(InternLm2Config.parse(config(c)).rope().type()).isEqualTo("linear");
+    }
+
+    @Test
+    void internLm2RejectsWhatItsRemoteCodeCannotRun() {
+        ObjectNode llama3 = base("internlm2");
+        llama3.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0);
+        assertThatThrownBy(() -> InternLm2Config.parse(config(llama3))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("rope_scaling type 'llama3' is not one InternLM2 implements (linear, dynamic)");
+        ObjectNode headDim = base("internlm2").put("head_dim", 8);
+        assertThatThrownBy(() -> InternLm2Config.parse(config(headDim))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("head_dim 8 differs from hidden_size / num_attention_heads = 4");
+        assertThat(InternLm2Config.parse(config(base("internlm2").put("head_dim", 4))).headDim()).isEqualTo(4);
+        ObjectNode uneven = base("internlm2").put("num_attention_heads", 6).put("num_key_value_heads", 3);
+        assertThatThrownBy(() -> InternLm2Config.parse(config(uneven))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("hidden_size 16 is not a multiple of num_attention_heads 6");
+    }
+
     @Test
     void everyArchitectureIsRegistered() {
-        assertThat(ModelArchitectures.supported()).containsExactly("gpt2", "llama", "mistral", "qwen2", "qwen2_moe");
+        assertThat(ModelArchitectures.supported()).containsExactly("gpt2", "llama", "mistral", "qwen2", "qwen2_moe",
+                "internlm2");
     }
 }

@@ -34,12 +34,13 @@ class GoldenFixturesTest {
     /** transformers' own KV-cache-vs-full difference above which the golden documents a real mismatch. */
     private static final double DOCUMENTED_MISMATCH = 1e-3;
     /**
-     * The Qwen fixtures carry Qwen3's chat template, which uses Python-only Jinja (namespace()
-     * keyword arguments with expressions, {@code messages[::-1]}, {@code str.lstrip(chars)}) that
-     * Jinjava does not render. A known gap of the chat-template renderer, not of the model: their
+     * The Qwen fixtures (and tiny-internlm2, re-saved from tiny-qwen2) carry Qwen3's chat template,
+     * which uses Python-only Jinja (namespace() keyword arguments with expressions,
+     * {@code messages[::-1]}, {@code str.lstrip(chars)}) that Jinjava does not render. A known gap of the chat-template renderer, not of the model: their
      * chat prompts are checked from the golden ids and rendered text instead.
      */
-    private static final java.util.Set<String> JINJAVA_CANNOT_RENDER = java.util.Set.of("tiny-qwen2", "tiny-qwen2-moe");
+    private static final java.util.Set<String> JINJAVA_CANNOT_RENDER = java.util.Set.of("tiny-qwen2", "tiny-qwen2-moe",
+            "tiny-internlm2");
 
     static Stream<String> fixtures() {
         return TestModels.FIXTURES.stream();
@@ -373,13 +374,14 @@ class GoldenFixturesTest {
     /**
      * Sequences of different lengths in one batch, left- or right-padded, with position ids derived
      * from the mask: each row equals its own forward. (Not for dynamic rope, whose frequencies
-     * depend on the longest row by design, see above.)
+     * depend on the longest row by design, see above: its golden batch differs from the rows alone.)
      */
     @ParameterizedTest
     @MethodSource("fixtures")
     void batchOfDifferentLengthsEqualsOneAtATime(String name) {
         CausalLanguageModel model = TestModels.model(name).model();
-        if (name.equals("variant-llama-dynamic")) {
+        if (TestModels.golden(name).get("batched").get("max_abs_diff_vs_unbatched_full_vocab").asDouble()
+                >= DOCUMENTED_MISMATCH) {
             return;
         }
         List<int[]> seqs = new ArrayList<>();

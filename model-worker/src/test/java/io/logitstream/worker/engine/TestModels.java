@@ -16,10 +16,13 @@ import java.util.Map;
  * JVM, so DJL's native startup and the weight loads are paid once for the whole test run.
  */
 public final class TestModels {
-    /** Every checkpoint under fixtures/models with a golden file, in a stable order. */
+    /**
+     * Every checkpoint under fixtures/models with a golden file, in a stable order. The InternLM2
+     * goldens are those of the fixtures they were re-saved from (fixtures/make_internlm2_fixtures.py).
+     */
     public static final List<String> FIXTURES = List.of("tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2",
             "tiny-qwen2-moe", "variant-llama-linear", "variant-llama-dynamic", "variant-llama-mqa-bias",
-            "variant-qwen2-window", "variant-qwen2moe-norm");
+            "variant-qwen2-window", "variant-qwen2moe-norm", "tiny-internlm2", "variant-internlm2-dynamic");
 
     private static final Map<String, LoadedModel> MODELS = new HashMap<>();
     private static final Map<String, JsonNode> GOLDENS = new HashMap<>();

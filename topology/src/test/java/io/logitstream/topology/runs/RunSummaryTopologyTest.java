@@ -63,7 +63,8 @@ class RunSummaryTopologyTest {
     void setUp() {
         TopologyConfig config = TopologyConfig.from(Map.of("bootstrap.servers", "unused:9092",
                 "schema.registry.url", "mem://", TopologyConfig.MODELS_KEY, MODEL));
-        Topology topology = TopologyApp.topology(config, registry, topic -> { }, () -> 1024 * 1024);
+        Topology topology = TopologyApp.topology(config, registry, topic -> { }, () -> 1024 * 1024,
+                inspection -> { });
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "runs-test");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
@@ -85,7 +86,8 @@ class RunSummaryTopologyTest {
     void theRoutingStaysTheFirstSubTopologySoItsTasksKeepTheirIds() {
         TopologyConfig config = TopologyConfig.from(Map.of("bootstrap.servers", "unused:9092",
                 "schema.registry.url", "mem://"));
-        TopologyDescription.Subtopology first = TopologyApp.topology(config, registry, topic -> { }, () -> 1 << 20)
+        TopologyDescription.Subtopology first = TopologyApp.topology(config, registry, topic -> { }, () -> 1 << 20,
+                        inspection -> { })
                 .describe().subtopologies().stream().filter(s -> s.id() == 0).findFirst().orElseThrow();
         assertThat(first.nodes()).anySatisfy(node -> assertThat(node.name()).isEqualTo("read-prompts"));
         assertThat(first.nodes()).anySatisfy(node -> assertThat(node).isInstanceOf(TopologyDescription.Processor.class)

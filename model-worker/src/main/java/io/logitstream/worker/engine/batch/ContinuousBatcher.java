@@ -39,7 +39,8 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final Consumer<BatchWork> onAdmitted;
     private final PrefixReuse reuse;
     private long steps;
-    private long tokensFed;
+    private long prefillTokens;
+    private long decodeTokens;
 
     public ContinuousBatcher(CausalLanguageModel model, BatchBudgets budgets) {
         this(model, budgets, work -> { });
@@ -140,11 +141,11 @@ public final class ContinuousBatcher implements AutoCloseable {
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray logits = model.forwardStep(layout, cache, scope);
             steps++;
-            tokensFed += layout.totalTokens();
             long vocab = model.vocabSize();
             int row = 0;
             for (StepLayout.Entry e : layout.entries()) {
                 BatchSequence s = bySlot.get(e.slot());
+                countFed(s, e.tokens().length);
                 s.advance(e.tokens().length);
                 int rows = e.logitRows();
                 if (rows > 0) {
@@ -254,10 +255,30 @@ public final class ContinuousBatcher implements AutoCloseable {
         };
     }
 
+    /** A fed chunk counts as decode once its sequence generates (one token fed back per step), else prefill. */
+    private void countFed(BatchSequence s, int tokens) {
+        if (s.isGenerating()) {
+            decodeTokens += tokens;
+        } else {
+            prefillTokens += tokens;
+        }
+    }
+
     /** Steps run and tokens fed so far (for logs and benchmarks). */
     public String stats() {
-        return steps + " steps, " + tokensFed + " tokens, " + cache.usedSlots() + " slots in use, KV "
-                + (cache.bytes() >> 20) + " MiB; " + (reuse == null ? "no prefix reuse" : reuse.stats());
+        return steps + " steps, " + (prefillTokens + decodeTokens) + " tokens, " + cache.usedSlots()
+                + " slots in use, KV " + (cache.bytes() >> 20) + " MiB; "
+                + (reuse == null ? "no prefix reuse" : reuse.stats());
+    }
+
+    /** The counters and sizes now, as numbers (for metrics). */
+    public BatcherStats snapshot() {
+        int sequences = 0;
+        for (BatchWork work : running.keySet()) {
+            sequences += work.sequences().size();
+        }
+        return new BatcherStats(steps, prefillTokens, decodeTokens, waiting.size(), running.size(), sequences,
+                cache.bytes(), reuse == null ? PrefixCacheStats.NONE : reuse.cacheStats());
     }
 
     @Override

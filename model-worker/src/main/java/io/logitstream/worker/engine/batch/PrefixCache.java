@@ -228,6 +228,11 @@ public final class PrefixCache implements AutoCloseable {
         return bytes;
     }
 
+    /** The counters and size as numbers (for metrics). */
+    public PrefixCacheStats counters() {
+        return new PrefixCacheStats(lookups, hits, reusedTokens, evictedTokens, bytes, budgetBytes);
+    }
+
     /** Hit rate and sizes, for the serving log. */
     public String stats() {
         return String.format("prefix cache %d MiB of %d, %d/%d lookups hit, %d tokens reused, %d evicted",

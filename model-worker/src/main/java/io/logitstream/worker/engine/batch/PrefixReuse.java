@@ -126,6 +126,10 @@ final class PrefixReuse {
         return cache == null ? "no prefix cache" : cache.stats();
     }
 
+    PrefixCacheStats cacheStats() {
+        return cache == null ? PrefixCacheStats.NONE : cache.counters();
+    }
+
     void close() {
         if (cache != null) {
             cache.close();

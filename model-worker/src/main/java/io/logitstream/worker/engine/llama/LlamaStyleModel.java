@@ -23,7 +23,8 @@ import io.logitstream.worker.engine.weights.Checkpoint;
  * RMSNorm + rotary grouped-query attention + a feed-forward block, final RMSNorm, LM head (tied
  * to the embedding when {@code tie_word_embeddings}).
  *
- * <p>Weights use the Hub names {@code model.embed_tokens.weight},
+ * <p>Weights are found where a {@link LlamaStyleLayout} says: by default the Hub names
+ * {@code model.embed_tokens.weight},
  * {@code model.layers.<i>.{input_layernorm,post_attention_layernorm}.weight},
  * {@code model.layers.<i>.self_attn.{q,k,v,o}_proj.{weight,bias}}, {@code model.norm.weight},
  * {@code lm_head.weight}; every shape is checked at load. q/k/v are fused into one projection and
@@ -31,9 +32,7 @@ import io.logitstream.worker.engine.weights.Checkpoint;
  * each layer comes from a {@link FeedForwardLoader}: the gated MLP by default, experts for MoE.
  */
 public class LlamaStyleModel extends DecoderOnlyModel {
-    public static final String PREFIX = "model.";
-
-    /** Builds layer {@code layer}'s feed-forward block from weights under {@code prefix} ("model.layers.i.mlp."). */
+    /** Builds layer {@code layer}'s feed-forward block from weights under {@code prefix} (e.g. "model.layers.i.mlp."). */
     @FunctionalInterface
     public interface FeedForwardLoader {
         /**
@@ -51,40 +50,45 @@ public class LlamaStyleModel extends DecoderOnlyModel {
     private final RotaryEmbedding rope;
 
     protected LlamaStyleModel(ModelConfig config, LlamaStyleConfig cfg, Checkpoint w, NDManager manager) {
-        this(config, cfg, w, manager, (i, prefix, weights, tmp, m, s) -> gatedMlp(cfg, prefix, cfg.intermediate(),
-                cfg.mlpBias(), weights, tmp, m, s));
+        this(config, cfg, w, manager, LlamaStyleLayout.HUB);
+    }
+
+    /** The decoder with gated MLPs, its weights named as {@code layout} says. */
+    protected LlamaStyleModel(ModelConfig config, LlamaStyleConfig cfg, Checkpoint w, NDManager manager,
+            LlamaStyleLayout layout) {
+        this(config, cfg, w, manager, layout, (i, prefix, weights, tmp, m, s) -> layout.gatedMlp(cfg, prefix,
+                cfg.intermediate(), cfg.mlpBias(), weights, tmp, m, s));
     }
 
     protected LlamaStyleModel(ModelConfig config, LlamaStyleConfig cfg, Checkpoint w, NDManager manager,
             FeedForwardLoader feedForward) {
+        this(config, cfg, w, manager, LlamaStyleLayout.HUB, feedForward);
+    }
+
+    protected LlamaStyleModel(ModelConfig config, LlamaStyleConfig cfg, Checkpoint w, NDManager manager,
+            LlamaStyleLayout layout, FeedForwardLoader feedForward) {
         super(config, manager, w.computeType());
         this.cfg = cfg;
         long e = cfg.hidden();
-        embedTokens = w.load(PREFIX + "embed_tokens.weight", manager, cfg.vocab(), e);
+        embedTokens = w.load(layout.embedding(), manager, cfg.vocab(), e);
         rope = cfg.rope().create(manager);
         layers = new DecoderLayer[cfg.layers()];
         float scale = (float) Math.pow(cfg.headDim(), -0.5);
-        long qOut = (long) cfg.heads() * cfg.headDim();
-        long kvOut = (long) cfg.kvHeads() * cfg.headDim();
         for (int i = 0; i < cfg.layers(); i++) {
-            String p = PREFIX + "layers." + i + ".";
+            String p = layout.layer(i);
             try (NDManager tmp = manager.newSubManager()) {
-                RmsNorm in = new RmsNorm(w.load(p + "input_layernorm.weight", manager, e), cfg.rmsNormEps(), scalars);
-                RmsNorm post = new RmsNorm(w.load(p + "post_attention_layernorm.weight", manager, e),
-                        cfg.rmsNormEps(), scalars);
-                String a = p + "self_attn.";
-                Linear q = linear(w, a + "q_proj", cfg.qkvBias(), tmp, qOut, e);
-                Linear k = linear(w, a + "k_proj", cfg.qkvBias(), tmp, kvOut, e);
-                Linear v = linear(w, a + "v_proj", cfg.qkvBias(), tmp, kvOut, e);
-                Linear o = linear(w, a + "o_proj", cfg.outputBias(), manager, e, qOut);
-                MultiHeadAttention attn = new MultiHeadAttention(Linear.concat(manager, q, k, v), o, cfg.heads(),
-                        cfg.kvHeads(), cfg.headDim(), scale, rope, cfg.isSliding(i), scalars);
-                FeedForward ff = feedForward.load(i, p + "mlp.", w, tmp, manager, scalars);
+                RmsNorm in = new RmsNorm(w.load(p + layout.inputNorm(), manager, e), cfg.rmsNormEps(), scalars);
+                RmsNorm post = new RmsNorm(w.load(p + layout.postAttentionNorm(), manager, e), cfg.rmsNormEps(),
+                        scalars);
+                MultiHeadAttention attn = new MultiHeadAttention(layout.qkv(cfg, p, w, tmp, manager),
+                        layout.attentionOutput(cfg, p, w, manager), cfg.heads(), cfg.kvHeads(), cfg.headDim(), scale,
+                        rope, cfg.isSliding(i), scalars);
+                FeedForward ff = feedForward.load(i, p + layout.feedForward(), w, tmp, manager, scalars);
                 layers[i] = new DecoderLayer(in, attn, post, ff);
             }
         }
-        norm = new RmsNorm(w.load(PREFIX + "norm.weight", manager, e), cfg.rmsNormEps(), scalars);
-        lmHead = cfg.tieWordEmbeddings() ? embedTokens : w.load("lm_head.weight", manager, cfg.vocab(), e);
+        norm = new RmsNorm(w.load(layout.finalNorm(), manager, e), cfg.rmsNormEps(), scalars);
+        lmHead = cfg.tieWordEmbeddings() ? embedTokens : w.load(layout.lmHead(), manager, cfg.vocab(), e);
     }
 
     /** {@code <name>.weight} [out, in] and, when {@code bias}, {@code <name>.bias} [out], loaded into {@code m}. */
@@ -94,14 +98,10 @@ public class LlamaStyleModel extends DecoderOnlyModel {
         return Linear.fromOutIn(weight, b);
     }
 
-    /** The gated MLP {@code down(act(gate(x)) * up(x))} under {@code prefix}, width {@code intermediate}. */
+    /** The gated MLP of the Hub layout ({@code gate_proj}, {@code up_proj}, {@code down_proj}) under {@code prefix}. */
     public static GatedMlp gatedMlp(LlamaStyleConfig cfg, String prefix, long intermediate, boolean bias,
             Checkpoint w, NDManager tmp, NDManager manager, Scalars scalars) {
-        long e = cfg.hidden();
-        Linear gate = linear(w, prefix + "gate_proj", bias, tmp, intermediate, e);
-        Linear up = linear(w, prefix + "up_proj", bias, tmp, intermediate, e);
-        Linear down = linear(w, prefix + "down_proj", bias, manager, e, intermediate);
-        return new GatedMlp(manager, gate, up, down, cfg.activation(), scalars);
+        return LlamaStyleLayout.HUB.gatedMlp(cfg, prefix, intermediate, bias, w, tmp, manager, scalars);
     }
 
     public LlamaStyleConfig llamaStyleConfig() {

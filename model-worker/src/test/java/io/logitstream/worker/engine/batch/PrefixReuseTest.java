@@ -153,6 +153,39 @@ class PrefixReuseTest {
         }
     }
 
+    @Test
+    void snapshotCountsPrefillDecodeAndCacheHits() {
+        LoadedModel loaded = TestModels.model("tiny-gpt2");
+        CausalLanguageModel model = loaded.model();
+        assertThat(model.prefillChunkingExact()).isTrue();
+        Random random = new Random(5);
+        int[] prompt = randomIds(random, model.vocabSize(), 10);
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model, ROOMY)) {
+            assertThat(batcher.snapshot().steps()).isZero();
+            GenerationWork generation = generate(loaded, prompt);
+            run(batcher, generation);
+            BatcherStats afterGeneration = batcher.snapshot();
+            assertThat(afterGeneration.prefillTokens()).isEqualTo(prompt.length);
+            assertThat(afterGeneration.decodeTokens()).as("every generated token but the last is fed back")
+                    .isEqualTo(generation.result().newIds().length - 1);
+            assertThat(afterGeneration.prefixCache()).isEqualTo(new PrefixCacheStats(1, 0, 0, 0,
+                    afterGeneration.prefixCache().bytes(), ROOMY.prefixCacheBytes()));
+            assertThat(afterGeneration.prefixCache().bytes()).isPositive();
+
+            ScoringWork sameStart = score(concat(prompt, randomIds(random, model.vocabSize(), 4)), prompt.length);
+            run(batcher, sameStart);
+            BatcherStats after = batcher.snapshot();
+            int cached = sameStart.sequences().get(0).cached();
+            assertThat(cached).isPositive();
+            assertThat(after.prefixCache().lookups()).isEqualTo(2);
+            assertThat(after.prefixCache().hits()).isEqualTo(1);
+            assertThat(after.prefixCache().reusedTokens()).isEqualTo(cached);
+            assertThat(after.prefillTokens()).isEqualTo(prompt.length + (prompt.length + 4 - cached));
+            assertThat(after.steps()).isGreaterThan(afterGeneration.steps());
+            assertThat(after.waitingWorks() + after.runningWorks() + after.runningSequences()).isZero();
+        }
+    }
+
     private static ScoringWork score(int[] ids, int start) {
         return new ScoringWork(List.of(ids), new int[] {start}, 3);
     }
