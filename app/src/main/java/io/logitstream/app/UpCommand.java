@@ -143,6 +143,10 @@ public final class UpCommand implements Callable<Integer> {
         out.println("Prometheus metrics: topology " + topologyMetrics.url().map(Object::toString).orElse("off")
                 + ", worker " + workerMetrics.url().map(Object::toString).orElse("off")
                 + (gateway == null ? "" : ", gateway " + gateway.metricsUrl()));
+        if (topology.queryPort() > 0) {
+            out.println("Run summaries: http://localhost:" + topology.queryPort() + "/runs"
+                    + (gateway == null ? "" : ", page " + gateway.url().resolve("/runs-ui")));
+        }
         out.printf("Model %s (%s, %d layers, vocab %d), fingerprint %s%n", dir, model.config().modelType(),
                 model.config().numLayers(), model.config().vocabSize(), model.fingerprint().value());
         if (bundled) {
