@@ -8,10 +8,12 @@ import java.util.Map;
 
 /**
  * Where the running batch avoids computing what it already has: at admission a sequence takes the
- * longest cached prefix of its tokens from the {@link PrefixCache}, or waits for an earlier
- * sequence of the same work that shares more of its tokens (a CHOICE context) and copies that
- * slot's positions once they are computed; when work finishes, its sequences' keys and values go
- * into the cache for later requests (and sessions).
+ * longest cached prefix of its tokens from the {@link PrefixCache}, or, when a sequence admitted
+ * earlier (of the same CHOICE, or of another request arriving at the same time, such as a hundred
+ * questions behind one few-shot header) shares more of its prompt, waits for that leader to compute
+ * the shared positions and copies them from its slot. When work finishes, its sequences' keys and
+ * values go into the cache for later requests (and sessions); followers of work that leaves are
+ * served from the cache instead.
  *
  * <p>Used only for models whose prefill can be split without changing results
  * ({@code CausalLanguageModel.prefillChunkingExact()}), since a reused prefix was computed in
@@ -23,9 +25,17 @@ final class PrefixReuse {
     private record Follower(BatchSequence sequence, BatchSequence leader, int length) {
     }
 
+    /**
+     * A follower waits a step or two for its leader, so it follows only for at least this many more
+     * positions than the cache gives (or all it could reuse, when that is less).
+     */
+    static final int MIN_FOLLOW_GAIN = 8;
+
     private final PrefixCache cache;
     private final SlotKvCache slots;
     private final Map<BatchWork, List<Follower>> followers = new IdentityHashMap<>();
+    /** Sequences of the running work, in admission order: the leaders later sequences may follow. */
+    private final Map<BatchWork, List<BatchSequence>> running = new java.util.LinkedHashMap<>();
     private final Map<BatchWork, String> sessions = new IdentityHashMap<>();
 
     /** @param cache the cache across requests, or null to share only within a request */
@@ -49,28 +59,56 @@ final class PrefixReuse {
             if (s.pending() == 0) {
                 continue; // held by its work (a beam not forked yet)
             }
-            int limit = s.reusableLength();
-            int[] tokens = s.tokens();
-            PrefixCache.Match match = cache == null || limit == 0 ? PrefixCache.Match.NONE : cache.lookup(tokens, limit);
-            Follower best = work.sharesPrefixes() ? leaderFor(s, tokens, limit, sequences.subList(0, i)) : null;
-            if (best != null && best.length() > match.length()) {
-                s.hold();
-                waiting.add(best);
-            } else if (match.length() > 0) {
-                cache.restore(match, slots, s.slot());
-                s.skipCached(match.length());
+            Follower f = place(s, work.sharesPrefixes() ? sequences.subList(0, i) : List.of(), running.values());
+            if (f != null) {
+                waiting.add(f);
             }
         }
         if (!waiting.isEmpty()) {
             followers.put(work, waiting);
         }
+        running.put(work, sequences);
     }
 
-    private static Follower leaderFor(BatchSequence s, int[] tokens, int limit, List<BatchSequence> earlier) {
-        Follower best = null;
+    /**
+     * Gives {@code s} the longest prefix it can have: from the cache at once, or, when an earlier
+     * sequence ({@code ownEarlier} of its work, or of {@code earlierWork}) shares clearly more of it,
+     * by following that one (then {@code s} is held and the follower returned).
+     */
+    private Follower place(BatchSequence s, List<BatchSequence> ownEarlier,
+            Iterable<List<BatchSequence>> earlierWork) {
+        int limit = s.reusableLength();
+        int[] tokens = s.tokens();
+        PrefixCache.Match match = cache == null || limit == 0 ? PrefixCache.Match.NONE : cache.lookup(tokens, limit);
+        Follower best = leaderFor(s, tokens, limit, ownEarlier, null);
+        for (List<BatchSequence> others : earlierWork) {
+            best = leaderFor(s, tokens, limit, others, best);
+        }
+        int gain = best == null ? 0 : best.length() - match.length();
+        if (gain > 0 && gain >= Math.min(MIN_FOLLOW_GAIN, limit - match.length())) {
+            s.hold();
+            return best;
+        }
+        if (match.length() > 0) {
+            cache.restore(match, slots, s.slot());
+            s.skipCached(match.length());
+        }
+        s.resume();
+        return null;
+    }
+
+    /**
+     * The earlier sequence sharing the most leading tokens with {@code s}, if more than {@code best}.
+     * Only a leader's prompt counts: generated positions of beams are rewritten when beams reorder.
+     */
+    private static Follower leaderFor(BatchSequence s, int[] tokens, int limit, List<BatchSequence> earlier,
+            Follower best) {
         for (BatchSequence leader : earlier) {
+            if (leader.slot() < 0) {
+                continue;
+            }
             int n = 0;
-            int max = Math.min(limit, leader.length());
+            int max = Math.min(limit, leader.promptLength());
             while (n < max && leader.token(n) == tokens[n]) {
                 n++;
             }
@@ -104,22 +142,51 @@ final class PrefixReuse {
     void finished(BatchWork work) {
         String session = sessions.remove(work);
         followers.remove(work);
-        if (cache == null) {
-            return;
-        }
-        boolean first = true;
-        for (BatchSequence s : work.cacheable()) {
-            if (s.slot() >= 0 && s.fed() > 0) {
-                cache.store(s.tokens(), s.fed(), slots, s.slot(), first ? session : null);
-                first = false;
+        running.remove(work);
+        if (cache != null) {
+            boolean first = true;
+            for (BatchSequence s : work.cacheable()) {
+                if (s.slot() >= 0 && s.fed() > 0) {
+                    cache.store(s.tokens(), s.fed(), slots, s.slot(), first ? session : null);
+                    first = false;
+                }
             }
         }
+        orphan(work);
     }
 
-    /** Forgets work that left without finishing (cancelled or failed). */
+    /** Forgets work that left without finishing (cancelled or failed); call before its slots are freed. */
     void dropped(BatchWork work) {
         sessions.remove(work);
         followers.remove(work);
+        running.remove(work);
+        orphan(work);
+    }
+
+    /**
+     * Followers of a leaving work's sequences are placed again: the cache has the shared prefix when
+     * that work just finished; otherwise they may follow another earlier sequence, or compute.
+     */
+    private void orphan(BatchWork gone) {
+        List<BatchSequence> leaving = gone.sequences();
+        List<BatchWork> earlier = new ArrayList<>();
+        for (BatchWork work : running.keySet()) {
+            List<Follower> waiting = followers.get(work);
+            if (waiting != null) {
+                for (int i = 0; i < waiting.size(); i++) {
+                    Follower f = waiting.get(i);
+                    if (leaving.stream().anyMatch(l -> l == f.leader())) {
+                        waiting.set(i, place(f.sequence(), List.of(),
+                                earlier.stream().map(running::get).toList()));
+                    }
+                }
+                waiting.removeIf(java.util.Objects::isNull);
+                if (waiting.isEmpty()) {
+                    followers.remove(work);
+                }
+            }
+            earlier.add(work);
+        }
     }
 
     String stats() {

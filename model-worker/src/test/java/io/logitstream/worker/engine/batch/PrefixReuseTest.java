@@ -111,6 +111,42 @@ class PrefixReuseTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void requestsArrivingTogetherComputeTheirSharedPrefixOnce(String name) {
+        CausalLanguageModel model = TestModels.model(name).model();
+        Random random = new Random(9);
+        int[] header = randomIds(random, model.vocabSize(), 30);
+        int[] first = concat(header, randomIds(random, model.vocabSize(), 5));
+        int[] second = concat(header, randomIds(random, model.vocabSize(), 4));
+        int[] third = concat(header, randomIds(random, model.vocabSize(), 6));
+        ScoringWork coldSecond = score(second, header.length);
+        ScoringWork coldThird = score(third, header.length);
+        try (ContinuousBatcher cold = new ContinuousBatcher(model, NO_CACHE)) {
+            run(cold, coldSecond);
+            run(cold, coldThird);
+        }
+        ScoringWork a = score(first, header.length);
+        ScoringWork b = score(second, header.length);
+        ScoringWork c = score(third, header.length);
+        try (ContinuousBatcher together = new ContinuousBatcher(model, ROOMY)) {
+            together.add(a);
+            together.add(b);
+            together.add(c);
+            together.step(); // all three admitted; b and c wait for a's header
+            // the leader leaves early (dynamic NTK rope prefills at once: a is done already)
+            assertThat(together.remove(a)).isEqualTo(model.prefillChunkingExact());
+            drain(together);
+        }
+        assertSameRows(name, coldSecond.rows(0), b.rows(0));
+        assertSameRows(name, coldThird.rows(0), c.rows(0));
+        if (model.prefillChunkingExact()) {
+            // a computed its 16-token chunk of the header before it left; b took nothing from the cache
+            // (a never finished), so b computed the header and c followed b
+            assertThat(c.sequences().get(0).cached()).as(name).isEqualTo(header.length - 1);
+        }
+    }
+
     @Test
     void evictsLeastRecentlyUsedWithinItsBudgetAndSessionsLast() {
         LoadedModel loaded = TestModels.tinyGpt2();
