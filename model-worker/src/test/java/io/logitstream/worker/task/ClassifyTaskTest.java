@@ -86,6 +86,27 @@ class ClassifyTaskTest {
     }
 
     @Test
+    void aClassificationReusesTheKeysOfAnEarlierSequenceThatSharesItsPrefixAndGetsTheSameLogits() {
+        LoadedModel model = TestModels.model("tiny-qwen2-cls");
+        JsonNode golden = TestModels.golden("tiny-qwen2-cls");
+        List<Integer> longer = ints(TestModels.goldenCase(golden, "text_2").get("input_ids").get(0));
+        List<Integer> shorter = longer.subList(0, 12);
+        TaskRouter router = new TaskRouter(model, "w");
+        List<ScoringResult> together = router.handle(List.of(
+                item(request(model, Task.CLASSIFY).setInputIds(shorter).build()),
+                item(request(model, Task.CLASSIFY).setInputIds(longer).build())), TokenSink.DISCARD);
+        ScoringResult alone = router.handle(item(request(model, Task.CLASSIFY).setInputIds(longer).build()),
+                TokenSink.DISCARD);
+        assertThat(together.get(1).getUsage().getCachedTokens()).as("the shared 12 tokens' keys are reused")
+                .isGreaterThanOrEqualTo(11);
+        assertThat(together.get(1).getUsage().getComputedTokens()).isLessThan(longer.size());
+        for (int l = 0; l < 3; l++) {
+            assertThat(together.get(1).getClassification().getLabels().get(l).getLogit())
+                    .isCloseTo(alone.getClassification().getLabels().get(l).getLogit(), within((float) TOL));
+        }
+    }
+
+    @Test
     void languageModelTasksOnAClassifierAreUnsupported() {
         LoadedModel model = TestModels.model("tiny-qwen2-cls");
         TaskRouter router = new TaskRouter(model, "w");
