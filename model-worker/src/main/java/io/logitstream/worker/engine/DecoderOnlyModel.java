@@ -24,6 +24,7 @@ import java.util.List;
  * LM head, loss. An architecture supplies only the parts that differ ({@link #embed},
  * {@link #layer}, {@link #finalNorm}, {@link #lmHead}, optionally {@link #rotary},
  * {@link #slidingWindow} / {@link #isSlidingLayer} and, for MoE models, the router-logit hooks).
+ * {@link #hiddenStates} and {@link #hiddenStep} stop before the LM head, for other heads.
  *
  * <p>Masks: one additive causal + padding mask for full-attention layers and, when some layer
  * slides, one windowed mask, both built once per forward. Rotary angles are computed once per
