@@ -5,6 +5,7 @@ import io.logitstream.app.runs.DiffCommand;
 import io.logitstream.app.runs.ReplayCommand;
 import io.logitstream.app.runs.RunsCommand;
 import io.logitstream.bench.BenchCommand;
+import io.logitstream.worker.cli.ClassifyCommand;
 import io.logitstream.worker.cli.GenerateCommand;
 import io.logitstream.worker.cli.ScoreCommand;
 import io.logitstream.worker.cli.WorkerCommand;
@@ -27,6 +28,7 @@ import picocli.CommandLine.Command;
             RunsCommand.class,
             ScoreCommand.class,
             GenerateCommand.class,
+            ClassifyCommand.class,
             BenchCommand.class,
         })
 public final class Main {

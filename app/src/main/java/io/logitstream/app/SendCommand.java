@@ -35,7 +35,7 @@ public final class SendCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model pool to address, e.g. tiny-gpt2.")
     String model;
 
-    @Option(names = "--task", defaultValue = "SCORE", description = "SCORE, CHOICE, TEACHER or GENERATE (default ${DEFAULT-VALUE}).")
+    @Option(names = "--task", defaultValue = "SCORE", description = "SCORE, CHOICE, TEACHER, GENERATE or CLASSIFY (default ${DEFAULT-VALUE}; any case).")
     Task task;
 
     @Option(names = {"--text", "--prompt"}, description = "Plain-text input (--prompt: the engine commands' old spelling).")

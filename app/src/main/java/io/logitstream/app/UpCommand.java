@@ -319,6 +319,12 @@ public final class UpCommand implements Callable<Integer> {
                 return String.format("best %s (p=%.3f), correct=%s", quote(c.getCandidates().get(c.getBestIndex())
                         .getText()), c.getCandidates().get(c.getBestIndex()).getProbability(), c.getCorrect());
             }
+            if (r.getClassification() != null) {
+                var c = r.getClassification();
+                return c.getReward() != null ? String.format("reward %.4f", c.getReward())
+                        : String.format("label %s (logit %.3f)", quote(c.getBestLabel()),
+                                c.getLabels().get(c.getBestIndex()).getLogit());
+            }
             return "";
         }
 

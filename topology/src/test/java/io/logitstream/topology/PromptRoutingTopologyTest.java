@@ -156,6 +156,27 @@ class PromptRoutingTopologyTest {
     }
 
     @Test
+    void classifyRequestsAreRoutedLikeScoreAndTheirMisplacedOptionsDeadLettered() {
+        send("c1", PromptRequest.newBuilder(score("c1", "tiny-gpt2", "Great film")).setTask(Task.CLASSIFY).build());
+        send("c2", PromptRequest.newBuilder().setRequestId("c2").setModel("tiny-gpt2").setTask(Task.CLASSIFY)
+                .setInputIds(List.of(1, 2, 3)).build());
+        assertThat(gpt2Requests.readKeyValuesToList()).extracting(kv -> kv.key + "/" + kv.value.getTask())
+                .containsExactly("c1/CLASSIFY", "c2/CLASSIFY");
+
+        send("c3", PromptRequest.newBuilder(score("c3", "tiny-gpt2", "Great film")).setTask(Task.CLASSIFY)
+                .setTopLogprobs(5).setContinuation("!").build());
+        send("c4", PromptRequest.newBuilder().setRequestId("c4").setModel("tiny-gpt2").setTask(Task.CLASSIFY).build());
+
+        List<DeadLetter> dead = deadLetters.readValuesToList();
+        assertThat(dead).extracting(DeadLetter::getRequestId).containsExactly("c3", "c4");
+        assertThat(dead).allSatisfy(dl -> assertThat(dl.getErrorCode()).isEqualTo(ErrorCodes.INVALID_REQUEST));
+        assertThat(dead.get(0).getErrorMessage()).contains("top_logprobs applies to SCORE and GENERATE")
+                .contains("continuation applies to SCORE requests only, but task is CLASSIFY");
+        assertThat(dead.get(1).getErrorMessage()).contains("exactly one of text, messages, input_ids");
+        assertThat(gpt2Requests.isEmpty()).isTrue();
+    }
+
+    @Test
     void keyThatIsNotTheRequestIdIsRejected() {
         send("other", score("r4", "tiny-gpt2", "Hi"));
 

@@ -1,6 +1,7 @@
 package io.logitstream.app.runs;
 
 import io.logitstream.schema.ChoiceOutput;
+import io.logitstream.schema.ClassificationOutput;
 import io.logitstream.schema.GenerationOutput;
 import io.logitstream.schema.Provenance;
 import io.logitstream.schema.ResultStatus;
@@ -16,7 +17,8 @@ import java.util.Map;
  * generated tokens, the log-probabilities as a flat array and the provenance.
  *
  * @param values  SCORE: each scored token's logprob (NaN where there is none); CHOICE: each candidate's
- *                logprob; GENERATE: each new token's logprob; TEACHER: each position's largest logit
+ *                logprob; GENERATE: each new token's logprob; TEACHER: each position's largest logit;
+ *                CLASSIFY: each label's logit (bestIndex: the best label)
  * @param argmax  SCORE (with top_logprobs) and TEACHER: the top-1 token per position; GENERATE: the new
  *                token ids; else null
  */
@@ -53,6 +55,10 @@ public record ResultDigest(String requestId, String pairKey, String task, boolea
             text = g.getText();
             argmax = g.getNewIds().stream().mapToInt(Integer::intValue).toArray();
             values = g.getTokenLogprobs().stream().mapToDouble(Float::doubleValue).toArray();
+        } else if (r.getClassification() != null) {
+            ClassificationOutput c = r.getClassification();
+            best = c.getBestIndex();
+            values = c.getLabels().stream().mapToDouble(label -> label.getLogit()).toArray();
         } else if (r.getTeacher() != null) {
             TeacherOutput t = r.getTeacher();
             if (t.getTopIds() != null && t.getTopLogits() != null) {

@@ -110,6 +110,7 @@ public final class RunDiff {
         t.put("top1_flips", requests.stream().filter(RequestDiff::top1Flip).count());
         t.put("choice_best_index_flips", count("CHOICE", RequestDiff::top1Flip));
         t.put("score_greedy_flips", count("SCORE", RequestDiff::top1Flip));
+        t.put("classify_best_label_flips", count("CLASSIFY", RequestDiff::top1Flip));
         t.put("position_top1_flips", requests.stream().mapToLong(RequestDiff::positionFlips).sum());
         t.put("generated_text_changes", requests.stream().filter(RequestDiff::textChanged).count());
         long compared = requests.stream().mapToLong(RequestDiff::compared).sum();

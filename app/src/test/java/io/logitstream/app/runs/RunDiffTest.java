@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.logitstream.schema.CandidateScore;
 import io.logitstream.schema.ChoiceOutput;
+import io.logitstream.schema.ClassificationOutput;
+import io.logitstream.schema.LabelScore;
 import io.logitstream.schema.ErrorInfo;
 import io.logitstream.schema.GenerationOutput;
 import io.logitstream.schema.Provenance;
@@ -87,6 +89,19 @@ class RunDiffTest {
     }
 
     @Test
+    void classificationsDifferByBestLabelAndLabelLogits() {
+        RunDiff same = diff(List.of(classify("a", 1, -1.0f, 2.0f)), List.of(classify("b", 1, -1.0f, 2.000001f)));
+        assertThat(same.identical()).isTrue();
+
+        RunDiff flipped = diff(List.of(classify("a", 1, -1.0f, 2.0f)), List.of(classify("b", 1, 3.0f, 2.0f)));
+        assertThat(flipped.identical()).isFalse();
+        assertThat(flipped.totals().get("classify_best_label_flips").asInt()).isEqualTo(1);
+        assertThat(flipped.totals().get("top1_flips").asInt()).isEqualTo(1);
+        assertThat(flipped.totals().get("max_logprob_delta").asDouble()).as("the label logits' largest change")
+                .isCloseTo(4.0, within(1e-6));
+    }
+
+    @Test
     void theTextReportListsDifferingRequestsAndTotals() {
         RunDiff diff = diff(List.of(choice("a", 10, 1, true, -1.0, -0.5), choice("a", 9, 1, true, -1.0, -0.5)),
                 List.of(choice("b", 10, 0, false, -0.4, -0.9), choice("b", 9, 1, true, -1.0, -0.5)));
@@ -158,6 +173,18 @@ class RunDiffTest {
                 .setProbabilityNormalized(0.5).build()).toList();
         return base(run, line, Task.CHOICE).setChoice(ChoiceOutput.newBuilder().setCandidates(candidates)
                 .setBestIndex(best).setBestIndexNormalized(best).setCorrect(correct).build()).build();
+    }
+
+    private static ScoringResult classify(String run, int line, float... logits) {
+        List<LabelScore> labels = new java.util.ArrayList<>();
+        int best = 0;
+        for (int i = 0; i < logits.length; i++) {
+            labels.add(new LabelScore(i, "L" + i, logits[i], null));
+            best = logits[i] > logits[best] ? i : best;
+        }
+        return base(run, line, Task.CLASSIFY).setClassification(ClassificationOutput.newBuilder().setLabels(labels)
+                .setBestIndex(best).setBestLabel("L" + best).setPooledIndex(0)
+                .setProblemType("single_label_classification").build()).build();
     }
 
     private static ScoringResult generate(String run, int line, String text, int[] ids, float... logprobs) {

@@ -65,7 +65,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     private int generate() {
         long t0 = System.nanoTime();
-        try (LoadedModel m = model.load()) {
+        try (LoadedModel m = model.loadLanguageModel("generate")) {
             long loaded = System.nanoTime();
             int[] prompt = input.resolve(m, addGenerationPrompt);
             PrintWriter err = spec.commandLine().getErr();

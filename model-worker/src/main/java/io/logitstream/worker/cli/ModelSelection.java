@@ -21,4 +21,16 @@ public final class ModelSelection {
     public LoadedModel load() {
         return ModelLoader.load(modelDir, null, DeviceSelector.resolve(device));
     }
+
+    /** Loads a causal LM for {@code command}; a sequence-classification checkpoint is refused with what to run instead. */
+    public LoadedModel loadLanguageModel(String command) {
+        LoadedModel m = load();
+        m.classificationHead().ifPresent(head -> {
+            m.close();
+            throw new IllegalArgumentException(command + " needs a language-model head; " + modelDir + " is a "
+                    + head.architecture() + " (a score head over " + head.numLabels() + " label"
+                    + (head.numLabels() == 1 ? "" : "s") + "): run classify instead");
+        });
+        return m;
+    }
 }

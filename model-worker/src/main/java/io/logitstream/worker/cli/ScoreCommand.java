@@ -52,7 +52,7 @@ public final class ScoreCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--top-k must be >= 0");
         }
         long t0 = System.nanoTime();
-        try (LoadedModel m = model.load()) {
+        try (LoadedModel m = model.loadLanguageModel("score")) {
             long loaded = System.nanoTime();
             int[] prompt = input.resolve(m, addGenerationPrompt);
             int[] cont = continuation == null ? new int[0] : m.tokenizer().encode(continuation, false);

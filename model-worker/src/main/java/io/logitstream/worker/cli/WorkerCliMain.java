@@ -4,11 +4,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * A minimal entry point for the engine commands ({@code score}, {@code generate}) without Kafka;
+ * A minimal entry point for the engine commands ({@code score}, {@code generate}, {@code classify}) without Kafka;
  * the product's {@code ./logitstream} launcher registers the same command classes.
  */
 @Command(name = "logitstream-worker", mixinStandardHelpOptions = true,
-        subcommands = {ScoreCommand.class, GenerateCommand.class},
+        subcommands = {ScoreCommand.class, GenerateCommand.class, ClassifyCommand.class},
         description = "Run the LogitStream engine directly on a local checkpoint.")
 public final class WorkerCliMain implements Runnable {
 

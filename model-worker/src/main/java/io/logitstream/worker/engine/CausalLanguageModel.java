@@ -49,6 +49,14 @@ public interface CausalLanguageModel extends AutoCloseable {
     int vocabSize();
 
     /**
+     * The width of each row {@link #forwardStep} returns: the vocabulary for an LM head, the number
+     * of labels for a sequence-classification head.
+     */
+    default int outputWidth() {
+        return vocabSize();
+    }
+
+    /**
      * The layer index of each entry of {@link ForwardOutput#routerLogits()}, in the same order
      * (the sparse MoE layers; empty for dense models).
      */

@@ -24,6 +24,7 @@ import java.util.List;
  * LM head, loss. An architecture supplies only the parts that differ ({@link #embed},
  * {@link #layer}, {@link #finalNorm}, {@link #lmHead}, optionally {@link #rotary},
  * {@link #slidingWindow} / {@link #isSlidingLayer} and, for MoE models, the router-logit hooks).
+ * {@link #hiddenStates} and {@link #hiddenStep} stop before the LM head, for other heads.
  *
  * <p>Masks: one additive causal + padding mask for full-attention layers and, when some layer
  * slides, one windowed mask, both built once per forward. Rotary angles are computed once per
@@ -82,6 +83,20 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
 
     @Override
     public final ForwardOutput forward(ForwardInput in, NDManager outputManager) {
+        return forward(in, outputManager, false);
+    }
+
+    /**
+     * The final hidden states (after the final norm, before the LM head) as fp32 [B, K, hidden] in
+     * {@code outputManager}, with {@link #forward}'s input semantics ({@code logitsToKeep} picks the
+     * positions; labels are ignored): what a head other than the LM head (a sequence
+     * classification {@code score}) reads.
+     */
+    public final NDArray hiddenStates(ForwardInput in, NDManager outputManager) {
+        return forward(in, outputManager, true).logits();
+    }
+
+    private ForwardOutput forward(ForwardInput in, NDManager outputManager, boolean headless) {
         KvCache cache = in.cache();
         int past = cache == null ? 0 : cache.length();
         int batch = in.batchSize();
@@ -117,7 +132,13 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             if (keep > 0 && keep < t) {
                 hidden = Torch.narrow(hidden, 1, t - keep, t, scope);
             }
-            NDArray logits = Torch.cast(lmHead(finalNorm(hidden)), DataType.FLOAT32);
+            hidden = finalNorm(hidden);
+            if (headless) {
+                NDArray out = Torch.cast(hidden, DataType.FLOAT32);
+                out.attach(outputManager);
+                return new ForwardOutput(out, null, cache, List.of());
+            }
+            NDArray logits = Torch.cast(lmHead(hidden), DataType.FLOAT32);
             Float loss = in.labels() == null ? null : loss(logits, in.labels(), scope);
             Float aux = null;
             if (routers && !ctx.routerLogits().isEmpty()) {
@@ -141,6 +162,18 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
      */
     @Override
     public final NDArray forwardStep(StepLayout layout, SlotKvCache cache, NDManager outputManager) {
+        return forwardStep(layout, cache, outputManager, false);
+    }
+
+    /**
+     * {@link #forwardStep} that stops before the LM head: fp32 final hidden states (after the final
+     * norm) [rows, hidden] of the rows the layout asks for, in that order, in {@code outputManager}.
+     */
+    public final NDArray hiddenStep(StepLayout layout, SlotKvCache cache, NDManager outputManager) {
+        return forwardStep(layout, cache, outputManager, true);
+    }
+
+    private NDArray forwardStep(StepLayout layout, SlotKvCache cache, NDManager outputManager, boolean headless) {
         cache.ensureCapacity(layout.maxEnd());
         int n = layout.totalTokens();
         try (NDManager scope = manager.newSubManager()) {
@@ -153,15 +186,17 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             NDArray hidden = runLayers(embed(ids, positionIds), LayerContext.forStep(batch, angles, scope), scope);
             cache.commit(layout);
             int rows = layout.logitRowCount();
-            if (rows == 0) {
-                return outputManager.create(new Shape(0, vocabSize()), DataType.FLOAT32);
-            }
             long width = hidden.getShape().get(2);
+            if (rows == 0) {
+                return outputManager.create(new Shape(0, headless ? width : vocabSize()), DataType.FLOAT32);
+            }
             NDArray picked = Torch.rows(hidden.reshape(n, width), scope.create(
                     java.util.Arrays.stream(layout.logitIndex()).mapToLong(i -> i).toArray())).reshape(1, rows, width);
-            NDArray logits = Torch.cast(lmHead(finalNorm(picked)), DataType.FLOAT32).reshape(rows, vocabSize());
-            logits.attach(outputManager);
-            return logits;
+            NDArray normed = finalNorm(picked);
+            NDArray out = headless ? Torch.cast(normed, DataType.FLOAT32).reshape(rows, width)
+                    : Torch.cast(lmHead(normed), DataType.FLOAT32).reshape(rows, vocabSize());
+            out.attach(outputManager);
+            return out;
         }
     }
 

@@ -1,6 +1,8 @@
 package io.logitstream.worker.engine;
 
 import ai.djl.Device;
+import io.logitstream.worker.engine.classification.ClassificationHead;
+import io.logitstream.worker.engine.classification.SequenceClassifier;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.tokenizer.ChatMessage;
@@ -50,6 +52,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public CausalLanguageModel model() {
         return model;
+    }
+
+    /** The score head of a {@code *ForSequenceClassification} checkpoint; empty for a causal LM. */
+    public Optional<ClassificationHead> classificationHead() {
+        return model instanceof SequenceClassifier classifier ? Optional.of(classifier.head()) : Optional.empty();
     }
 
     public ModelConfig config() {

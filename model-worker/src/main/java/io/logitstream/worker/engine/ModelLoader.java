@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
+import io.logitstream.worker.engine.classification.ClassificationHead;
+import io.logitstream.worker.engine.classification.SequenceClassifier;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
@@ -12,6 +14,7 @@ import io.logitstream.worker.engine.weights.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +52,8 @@ public final class ModelLoader {
             throw new ModelLoadException("model folder " + dir + " does not exist");
         }
         ModelConfig config = ModelConfig.load(dir);
+        // *ForSequenceClassification: the same decoder, with the score head instead of the LM head
+        Optional<ClassificationHead> head = ClassificationHead.of(config);
         ModelArchitectures.Factory factory = ModelArchitectures.forType(config.modelType());
         long engineStart = System.nanoTime();
         Engine engine = Engine.getEngine("PyTorch");
@@ -66,7 +71,9 @@ public final class ModelLoader {
             try (Checkpoint weights = Checkpoint.open(dir, computeType)) {
                 weightFiles = weights.files();
                 try {
-                    model = factory.load(config, weights, manager);
+                    model = head.isEmpty() ? factory.load(config, weights, manager)
+                            : SequenceClassifier.wrap(factory.load(ClassificationHead.decoderConfig(config), weights,
+                                    manager), config, head.get(), weights);
                 } catch (RuntimeException e) {
                     manager.close();
                     throw e;

@@ -74,7 +74,7 @@ public final class ResultFactory {
         ScoringResult.Builder result = start(item.request())
                 .setStatus(ResultStatus.ERROR)
                 .setError(new ErrorInfo(code, message))
-                .setScore(null).setChoice(null).setTeacher(null).setGeneration(null);
+                .setScore(null).setChoice(null).setTeacher(null).setGeneration(null).setClassification(null);
         return finish(result, item, parameters, startedAtMs);
     }
 }

@@ -8,6 +8,7 @@ import io.logitstream.worker.engine.ContextLengthExceededException;
 import io.logitstream.worker.engine.EngineVersion;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.batch.BatchBudgets;
+import io.logitstream.worker.engine.classification.ClassificationHead;
 import io.logitstream.worker.engine.batch.BatchWork;
 import io.logitstream.worker.engine.batch.ContinuousBatcher;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,10 +80,20 @@ public final class TaskRouter {
                 model.device().toString());
         int vocab = model.model().vocabSize();
         TokenTexts texts = new TokenTexts(model.tokenizer(), vocab);
+        Optional<ClassificationHead> head = model.classificationHead();
+        if (head.isPresent()) {
+            // a score head instead of the LM head: CLASSIFY only
+            tasks.put(Task.CLASSIFY, new ClassifyTask(head.get()));
+            for (Task lm : List.of(Task.SCORE, Task.CHOICE, Task.TEACHER, Task.GENERATE)) {
+                tasks.put(lm, ClassifyTask.refusedWithoutLmHead(model.name(), head.get(), lm.name()));
+            }
+            return;
+        }
         tasks.put(Task.SCORE, new ScoreTask(encoder, vocab, maxResultBytes, texts));
         tasks.put(Task.CHOICE, new ChoiceTask(encoder));
         tasks.put(Task.TEACHER, new TeacherTask(model.config().vocabSize(), maxResultBytes));
         tasks.put(Task.GENERATE, new GenerateTask(model, workerId, encoder, maxResultBytes, texts));
+        tasks.put(Task.CLASSIFY, ClassifyTask.refusedWithoutScoreHead(model.name()));
     }
 
     /** Name of the served model, as requests address it. */

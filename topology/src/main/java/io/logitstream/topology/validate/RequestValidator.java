@@ -98,7 +98,7 @@ public final class RequestValidator {
     private static void checkTaskParameters(PromptRequest r, List<String> problems) {
         Task task = r.getTask();
         if (task == null) {
-            problems.add("task is required (SCORE, CHOICE, TEACHER or GENERATE)");
+            problems.add("task is required (SCORE, CHOICE, TEACHER, GENERATE or CLASSIFY)");
             return;
         }
         onlyFor(task, Task.SCORE, r.getContinuation() != null, "continuation", problems);
@@ -106,8 +106,8 @@ public final class RequestValidator {
         onlyFor(task, Task.CHOICE, r.getGoldIndex() != null, "gold_index", problems);
         onlyFor(task, Task.TEACHER, r.getTeacher() != null, "teacher", problems);
         onlyFor(task, Task.GENERATE, r.getGeneration() != null, "generation", problems);
-        if (r.getTopLogprobs() != null && (task == Task.CHOICE || task == Task.TEACHER)) {
-            problems.add("top_logprobs applies to SCORE and GENERATE; TEACHER uses teacher.top_k");
+        if (r.getTopLogprobs() != null && (task == Task.CHOICE || task == Task.TEACHER || task == Task.CLASSIFY)) {
+            problems.add("top_logprobs applies to SCORE and GENERATE; TEACHER uses teacher.top_k; CLASSIFY returns every label");
         }
         if (r.getLogprobsOf() != null) {
             if (task == Task.SCORE || task == Task.GENERATE) {
@@ -125,6 +125,7 @@ public final class RequestValidator {
             case CHOICE -> checkChoices(r, problems);
             case TEACHER -> checkTeacher(r.getTeacher(), problems);
             case GENERATE -> checkGeneration(r.getGeneration(), problems);
+            case CLASSIFY -> { } // input only: the worker checks that its model has a score head
         }
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.logitstream.schema.CandidateScore;
 import io.logitstream.schema.ChoiceOutput;
+import io.logitstream.schema.ClassificationOutput;
+import io.logitstream.schema.LabelScore;
 import io.logitstream.schema.ErrorInfo;
 import io.logitstream.schema.GenerationOutput;
 import io.logitstream.schema.Provenance;
@@ -46,6 +48,25 @@ class RunSummariesTest {
         assertThat(run.getScoreTokens()).as("the infinite NLL is left out").isEqualTo(40);
         assertThat(run.getMeanNll()).isCloseTo((2.0 * 10 + 1.0 * 30) / 40, within(1e-12));
         assertThat(run.getPerplexity()).isCloseTo(Math.exp(50.0 / 40), within(1e-9));
+    }
+
+    @Test
+    void classifyResultsAreCountedByTaskWithTheirTokens() {
+        ScoringResult classified = RunResults.ok("a", "run", Task.CLASSIFY)
+                .setInputIds(List.of(1, 2, 3))
+                .setClassification(ClassificationOutput.newBuilder()
+                        .setLabels(List.of(new LabelScore(0, "LABEL_0", 1.5f, null)))
+                        .setBestIndex(0).setBestLabel("LABEL_0").setReward(1.5f).setPooledIndex(2)
+                        .setProblemType("regression").build())
+                .build();
+        RunSummary run = fold(classified, RunResults.ok("b", "run", Task.SCORE).build(),
+                ScoringResult.newBuilder(RunResults.error("c", "run", "UNSUPPORTED")).setTask(Task.CLASSIFY).build());
+        assertThat(run.getTasks()).containsExactlyInAnyOrderEntriesOf(Map.of("CLASSIFY", 2L, "SCORE", 1L));
+        assertThat(run.getDone()).isEqualTo(2);
+        assertThat(run.getErrorsByCode()).containsExactlyEntriesOf(Map.of("UNSUPPORTED", 1L));
+        assertThat(run.getPromptTokens()).isEqualTo(3);
+        assertThat(run.getScoreResults()).isZero();
+        assertThat(run.getChoiceGraded()).isZero();
     }
 
     @Test

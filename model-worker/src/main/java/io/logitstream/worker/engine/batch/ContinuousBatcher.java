@@ -51,7 +51,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.model = model;
         this.onAdmitted = onAdmitted;
         this.budgets = budgets;
-        this.planner = new StepPlanner(budgets, model.prefillChunkingExact(), model.vocabSize());
+        this.planner = new StepPlanner(budgets, model.prefillChunkingExact(), model.outputWidth());
         this.cache = model.newSlotCache(budgets.maxRunningSequences());
         this.reuse = model.prefillChunkingExact() ? new PrefixReuse(budgets.prefixCacheBytes() == 0 ? null
                 : new PrefixCache(model.manager(), budgets.prefixCacheBytes(), cache.bytesPerToken()), cache) : null;
@@ -141,7 +141,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         try (NDManager scope = model.manager().newSubManager()) {
             NDArray logits = model.forwardStep(layout, cache, scope);
             steps++;
-            long vocab = model.vocabSize();
+            long vocab = model.outputWidth();
             int row = 0;
             for (StepLayout.Entry e : layout.entries()) {
                 BatchSequence s = bySlot.get(e.slot());
