@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -38,6 +39,8 @@ final class AddedTokens {
     }
 
     private final Map<String, Token> byContent = new LinkedHashMap<>();
+    /** The tokens by their first character, longest first: the split looks only at these. */
+    private final Map<Character, List<Token>> byFirstChar = new HashMap<>();
     private final Map<Integer, Token> byId = new LinkedHashMap<>();
     private final Set<String> allSpecial = new LinkedHashSet<>();
     private final Set<String> additionalSpecial = new LinkedHashSet<>();
@@ -98,6 +101,10 @@ final class AddedTokens {
                 put(new Token(s, id != null ? id : next++, false, false, false));
             }
         }
+        for (Token t : byContent.values()) {
+            byFirstChar.computeIfAbsent(t.content().charAt(0), c -> new ArrayList<>()).add(t);
+        }
+        byFirstChar.values().forEach(l -> l.sort((a, b) -> b.content().length() - a.content().length()));
     }
 
     private void put(Token t) {
@@ -220,12 +227,14 @@ final class AddedTokens {
     }
 
     private Token longestAt(String text, int i) {
-        Token best = null;
-        for (Token t : byContent.values()) {
-            if (text.startsWith(t.content(), i) && (best == null || t.content().length() > best.content().length())) {
-                best = t;
+        List<Token> candidates = byFirstChar.get(text.charAt(i));
+        if (candidates != null) {
+            for (Token t : candidates) {
+                if (text.startsWith(t.content(), i)) {
+                    return t;
+                }
             }
         }
-        return best;
+        return null;
     }
 }

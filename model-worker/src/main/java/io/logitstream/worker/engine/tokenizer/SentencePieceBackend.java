@@ -69,18 +69,9 @@ final class SentencePieceBackend implements TokenizerBackend {
 
     static SentencePieceBackend load(Path dir, JsonNode config) {
         Path file = dir.resolve(FILE);
-        SentencePieceModel model;
         try {
-            model = SentencePieceModel.parse(Files.readAllBytes(file));
-        } catch (IOException e) {
-            throw new TokenizerException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        try {
-            return new SentencePieceBackend(dir, model, config);
-        } catch (RuntimeException e) {
-            if (e instanceof TokenizerException) {
-                throw e;
-            }
+            return new SentencePieceBackend(dir, SentencePieceModel.parse(Files.readAllBytes(file)), config);
+        } catch (IOException | RuntimeException e) {
             throw new TokenizerException("cannot load " + file + ": " + e.getMessage(), e);
         }
     }

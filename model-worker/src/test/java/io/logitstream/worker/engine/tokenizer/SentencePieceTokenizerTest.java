@@ -1,12 +1,16 @@
 package io.logitstream.worker.engine.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.logitstream.worker.engine.TestModels;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -88,5 +92,46 @@ class SentencePieceTokenizerTest {
                 assertThat(t.encode(s.asText(), false)).as(s.asText()).containsExactly(t.tokenToId(s.asText()));
             }
         }
+    }
+
+    /** transformers' AutoTokenizer order: tokenizer.json wins over tokenizer.model. */
+    @Test
+    void tokenizerJsonWinsWhenBothExist(@TempDir Path tmp) throws Exception {
+        for (String f : new String[] {"tokenizer.model", "tokenizer_config.json"}) {
+            Files.copy(folder("sp-bpe").resolve(f), tmp.resolve(f));
+        }
+        Files.copy(TestModels.tinyGpt2Dir().resolve("tokenizer.json"), tmp.resolve("tokenizer.json"));
+        try (TextTokenizer both = TextTokenizer.load(tmp); TextTokenizer sp = TextTokenizer.load(folder("sp-bpe"))) {
+            int[] gpt2 = TestModels.tinyGpt2().tokenizer().encode("Hello world", false);
+            assertThat(both.encode("Hello world", false)).containsExactly(gpt2);
+            assertThat(sp.encode("Hello world", false)).isNotEqualTo(gpt2);
+        }
+    }
+
+    @Test
+    void singleTokenTextsOfBytePiecesAndPaddedRows() {
+        try (TextTokenizer t = TextTokenizer.load(folder("sp-bpe"))) {
+            Integer byteE4 = t.tokenToId("<0xE4>");
+            assertThat(byteE4).isNotNull();
+            assertThat(t.tokenText(byteE4)).isEqualTo("\uFFFD");
+            // an ASCII byte piece is its character
+            assertThat(t.tokenText(t.tokenToId("<0x41>"))).isEqualTo("A");
+            // ids of the model's padded embedding rows (vocab 1024 > 1002 tokens) decode to nothing
+            assertThat(t.decode(new int[] {t.tokenToId("<0x41>"), 1020}, false)).isEqualTo("A");
+            assertThat(t.tokenToId("not a piece")).isNull();
+        }
+    }
+
+    @Test
+    void aFolderWithoutTokenizerFilesNamesBoth(@TempDir Path tmp) {
+        assertThatThrownBy(() -> TextTokenizer.load(tmp)).isInstanceOf(TokenizerException.class)
+                .hasMessageContaining("no tokenizer.json").hasMessageContaining("tokenizer.model");
+    }
+
+    @Test
+    void aCorruptTokenizerModelFailsClearly(@TempDir Path tmp) throws Exception {
+        Files.write(tmp.resolve("tokenizer.model"), new byte[] {10, (byte) 200, 1, 2});
+        assertThatThrownBy(() -> TextTokenizer.load(tmp)).isInstanceOf(TokenizerException.class)
+                .hasMessageContaining("tokenizer.model");
     }
 }
