@@ -134,4 +134,19 @@ class SentencePieceTokenizerTest {
         assertThatThrownBy(() -> TextTokenizer.load(tmp)).isInstanceOf(TokenizerException.class)
                 .hasMessageContaining("tokenizer.model");
     }
+
+    /** special_tokens_map.json's tokens reach the chat template (the config of that layout names none). */
+    @Test
+    void chatTemplateGetsTheResolvedSpecialTokens(@TempDir Path tmp) throws Exception {
+        for (String f : new String[] {"tokenizer.model", "special_tokens_map.json", "added_tokens.json"}) {
+            Files.copy(folder("sp-bpe-legacy").resolve(f), tmp.resolve(f));
+        }
+        Files.writeString(tmp.resolve("tokenizer_config.json"), "{\"legacy\": true, \"chat_template\":"
+                + " \"{{ bos_token }}{% for m in messages %}[{{ m['content'] }}]{% endfor %}{{ eos_token }}\"}");
+        try (TextTokenizer t = TextTokenizer.load(tmp)) {
+            ChatTemplate chat = ChatTemplate.from(t.config(), t.specialTokens()).orElseThrow();
+            assertThat(chat.render(java.util.List.of(new ChatMessage("user", "Hi")), false)).isEqualTo("<s>[Hi]</s>");
+            assertThat(t.specialTokens()).isEqualTo(new SpecialTokens("<s>", "</s>", "<unk>", null));
+        }
+    }
 }
