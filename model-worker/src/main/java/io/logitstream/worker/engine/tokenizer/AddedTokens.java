@@ -47,7 +47,8 @@ final class AddedTokens {
     private final SpecialTokens specialTokens;
 
     /**
-     * @param defaults the tokenizer class's default special tokens (LlamaTokenizer: {@code <s>}, {@code </s>}, {@code <unk>})
+     * @param defaults the tokenizer class's default special tokens (LlamaTokenizer: {@code <s>},
+     *     {@code </s>}, {@code <unk>})
      * @param vocabId the id of a vocabulary piece, or null when the string is none
      * @param vocabSize the size of the model's own vocabulary
      */
@@ -68,8 +69,9 @@ final class AddedTokens {
             for (Iterator<Map.Entry<String, JsonNode>> it = decoder.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 JsonNode t = e.getValue();
-                put(new Token(t.path("content").asText(), Integer.parseInt(e.getKey()), t.path("lstrip").asBoolean(false),
-                        t.path("rstrip").asBoolean(false), t.path("single_word").asBoolean(false)));
+                put(new Token(t.path("content").asText(), Integer.parseInt(e.getKey()),
+                        t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false),
+                        t.path("single_word").asBoolean(false)));
             }
         } else {
             JsonNode map = readJson(dir.resolve(SPECIAL_TOKENS_MAP_FILE));

@@ -37,7 +37,8 @@ class SentencePieceTokenizerTest {
         try (TextTokenizer t = TextTokenizer.load(folder(name))) {
             for (JsonNode c : g.get("cases")) {
                 String text = c.get("text").asText();
-                assertThat(t.encode(text)).as("%s: encode %s", name, text).containsExactly(TestModels.ints(c.get("ids")));
+                assertThat(t.encode(text)).as("%s: encode %s", name, text)
+                        .containsExactly(TestModels.ints(c.get("ids")));
                 assertThat(t.encode(text, false)).as("%s: encode plain %s", name, text)
                         .containsExactly(TestModels.ints(c.get("ids_plain")));
             }
@@ -51,13 +52,15 @@ class SentencePieceTokenizerTest {
         try (TextTokenizer t = TextTokenizer.load(folder(name))) {
             for (JsonNode c : g.get("cases")) {
                 int[] ids = TestModels.ints(c.get("ids"));
-                assertThat(t.decode(ids, false)).as("%s: decode %s", name, c.get("ids")).isEqualTo(c.get("decoded").asText());
+                assertThat(t.decode(ids, false)).as("%s: decode %s", name, c.get("ids"))
+                        .isEqualTo(c.get("decoded").asText());
                 assertThat(t.decode(ids, true)).as("%s: decode skipping %s", name, c.get("ids"))
                         .isEqualTo(c.get("decoded_skip_special").asText());
             }
             for (JsonNode c : g.get("decodes")) {
                 int[] ids = TestModels.ints(c.get("ids"));
-                assertThat(t.decode(ids, false)).as("%s: decode %s", name, c.get("ids")).isEqualTo(c.get("decoded").asText());
+                assertThat(t.decode(ids, false)).as("%s: decode %s", name, c.get("ids"))
+                        .isEqualTo(c.get("decoded").asText());
                 assertThat(t.decode(ids, true)).as("%s: decode skipping %s", name, c.get("ids"))
                         .isEqualTo(c.get("decoded_skip_special").asText());
             }

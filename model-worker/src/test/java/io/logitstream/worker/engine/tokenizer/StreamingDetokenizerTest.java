@@ -92,7 +92,8 @@ class StreamingDetokenizerTest {
     @Test
     void neverEmitsHalfACharacterWithSentencePieceByteFallback() {
         try (TextTokenizer tok = TextTokenizer.load(TestModels.root().resolve("fixtures/tokenizers/sp-bpe"))) {
-            for (String text : List.of("🦀☃✓ 東京タワー 😀 naïve", "你好 " + "🦀".repeat(12) + " ok ✓✓✓ 一二三四五六七八九十",
+            for (String text : List.of("🦀☃✓ 東京タワー 😀 naïve",
+                    "你好 " + "🦀".repeat(12) + " ok ✓✓✓ 一二三四五六七八九十",
                     "x\n\n🦀 and 🐙 in a row 🦀🐙")) {
                 int[] ids = tok.encode(text, false);
                 long byteTokens = Arrays.stream(ids).filter(id -> tok.tokenText(id).equals("\uFFFD")).count();
