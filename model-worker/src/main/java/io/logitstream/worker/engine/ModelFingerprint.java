@@ -15,8 +15,9 @@ import java.util.List;
 
 /**
  * A content hash of what determines a model's outputs: config.json, the weight files (and the
- * shard index), tokenizer.json and tokenizer_config.json. Same fingerprint = same numbers, so
- * results can be compared across runs and workers.
+ * shard index), tokenizer.json and tokenizer_config.json (without tokenizer.json: the SentencePiece
+ * tokenizer.model and the older added_tokens.json / special_tokens_map.json read with it). Same
+ * fingerprint = same numbers, so results can be compared across runs and workers.
  *
  * <p>Each file contributes its name, its length and its bytes, read through memory-mapped chunks
  * (no copy of the weights onto the Java heap). Symlinks are followed: the content counts, not
@@ -39,6 +40,12 @@ public record ModelFingerprint(String value) {
         Path tokenizer = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizer)) {
             files.add(tokenizer);
+        } else {
+            for (String name : List.of("tokenizer.model", "added_tokens.json", "special_tokens_map.json")) {
+                if (Files.isRegularFile(dir.resolve(name))) {
+                    files.add(dir.resolve(name));
+                }
+            }
         }
         Path tokConfig = dir.resolve("tokenizer_config.json");
         if (Files.isRegularFile(tokConfig)) {

@@ -60,11 +60,11 @@ public final class ModelLoader {
         long start = System.nanoTime();
         LOG.debug("engine {} ready in {} ms", engine.getVersion(), (start - engineStart) / 1_000_000);
 
-        // a checkpoint without tokenizer.json still runs on token ids; text fails when used
+        // a checkpoint without tokenizer.json or tokenizer.model still runs on token ids; text fails when used
         TextTokenizer tokenizer = TextTokenizer.loadIfPresent(dir);
         CausalLanguageModel model = null;
         try {
-            ChatTemplate chat = ChatTemplate.from(tokenizer.config()).orElse(null);
+            ChatTemplate chat = ChatTemplate.from(tokenizer.config(), tokenizer.specialTokens()).orElse(null);
             GenerationDefaults defaults = GenerationDefaults.load(dir, config);
             List<Path> weightFiles;
             NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());

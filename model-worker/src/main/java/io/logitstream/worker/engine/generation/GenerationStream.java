@@ -61,8 +61,8 @@ public final class GenerationStream {
         // A checkpoint without a tokenizer generates ids only: no text, no deltas, no stop strings.
         boolean hasText = loaded.tokenizer().isAvailable();
         if (!hasText && !options.stopStrings().isEmpty()) {
-            throw new TokenizerException("model '" + loaded.name() + "' has no tokenizer.json, so stop strings"
-                    + " cannot be matched; use eos ids or max new tokens");
+            throw new TokenizerException("model '" + loaded.name() + "' has no tokenizer.json (nor tokenizer.model),"
+                    + " so stop strings cannot be matched; use eos ids or max new tokens");
         }
         this.detok = hasText ? StreamingDetokenizer.of(loaded.tokenizer()) : null;
         this.stops = new StopStringMatcher(options.stopStrings());

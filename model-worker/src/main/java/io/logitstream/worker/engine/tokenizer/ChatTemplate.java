@@ -45,6 +45,14 @@ public final class ChatTemplate {
      * {@code default} is used). Empty when the model has none.
      */
     public static Optional<ChatTemplate> from(JsonNode tokenizerConfig) {
+        return from(tokenizerConfig, SpecialTokens.from(tokenizerConfig));
+    }
+
+    /**
+     * Like {@link #from(JsonNode)}, with the special tokens the tokenizer resolved (a SentencePiece
+     * folder may name them in special_tokens_map.json or rely on the tokenizer class's defaults).
+     */
+    public static Optional<ChatTemplate> from(JsonNode tokenizerConfig, SpecialTokens specialTokens) {
         JsonNode t = tokenizerConfig == null ? null : tokenizerConfig.get("chat_template");
         if (t == null || t.isNull()) {
             return Optional.empty();
@@ -60,7 +68,7 @@ public final class ChatTemplate {
             }
         }
         return text == null || text.isEmpty() ? Optional.empty()
-                : Optional.of(new ChatTemplate(text, SpecialTokens.from(tokenizerConfig)));
+                : Optional.of(new ChatTemplate(text, specialTokens));
     }
 
     /** Renders the conversation; fails with the template's own message on {@code raise_exception}. */

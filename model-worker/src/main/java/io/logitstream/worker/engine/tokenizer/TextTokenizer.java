@@ -1,82 +1,80 @@
 package io.logitstream.worker.engine.tokenizer;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
- * Text to token ids and back, exactly as transformers' fast tokenizer does for the same folder.
+ * Text to token ids and back, exactly as transformers does for the same folder.
  *
- * <p>Built on DJL's binding of the Rust {@code tokenizers} library, loaded from the folder's
- * {@code tokenizer.json} (never from the hub). DJL's own defaults (truncation to 512, padding to
- * the longest) are switched off: the engine wants the exact ids, whatever the length.
- * {@code tokenizer.json}'s post-processor decides which special tokens {@link #encode(String)}
- * adds; an explicit {@code add_bos_token}/{@code add_eos_token} in {@code tokenizer_config.json}
- * overrides it, as transformers does for Llama-style tokenizers.
+ * <p>Two backends, chosen by the files in the folder, in transformers' AutoTokenizer order:
+ * {@code tokenizer.json} (the fast tokenizer: DJL's binding of the Rust {@code tokenizers} library,
+ * see {@link HuggingFaceBackend}) wins; without it a SentencePiece {@code tokenizer.model} is
+ * tokenized like transformers' slow {@code LlamaTokenizer} ({@link SentencePieceBackend}), with the
+ * added tokens of {@code tokenizer_config.json}, {@code added_tokens.json} and
+ * {@code special_tokens_map.json}. Neither file: the tokenizer is {@linkplain #isAvailable()
+ * unavailable}. Nothing is ever fetched from the hub.
  */
 public final class TextTokenizer implements AutoCloseable {
     public static final String FILE = "tokenizer.json";
+    public static final String SENTENCEPIECE_FILE = SentencePieceBackend.FILE;
     public static final String CONFIG_FILE = "tokenizer_config.json";
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final TokenizerBackend backend;
     private final JsonNode config;
     private final SpecialTokens specialTokens;
     private final Integer bosId;
     private final Integer eosId;
     private final Integer padId;
-    private final Boolean addBos;
-    private final Boolean addEos;
     private final boolean cleanUpSpaces;
-    /** Where tokenizer.json was expected, for the error of a checkpoint that has none. */
+    /** Where a tokenizer was expected, for the error of a checkpoint that has none. */
     private final Path missingFrom;
 
-    private TextTokenizer(HuggingFaceTokenizer tokenizer, JsonNode config, Path missingFrom) {
-        this.tokenizer = tokenizer;
+    private TextTokenizer(TokenizerBackend backend, JsonNode config, Path missingFrom) {
+        this.backend = backend;
         this.config = config;
         this.missingFrom = missingFrom;
-        this.specialTokens = SpecialTokens.from(config);
-        this.bosId = tokenizer == null ? null : singleId(specialTokens.bos());
-        this.eosId = tokenizer == null ? null : singleId(specialTokens.eos());
-        this.padId = tokenizer == null ? null : singleId(specialTokens.pad());
-        this.addBos = config.hasNonNull("add_bos_token") ? config.get("add_bos_token").asBoolean() : null;
-        this.addEos = config.hasNonNull("add_eos_token") ? config.get("add_eos_token").asBoolean() : null;
+        this.specialTokens = backend == null ? SpecialTokens.from(config) : backend.specialTokens();
+        this.bosId = backend == null ? null : backend.tokenToId(specialTokens.bos());
+        this.eosId = backend == null ? null : backend.tokenToId(specialTokens.eos());
+        this.padId = backend == null ? null : backend.tokenToId(specialTokens.pad());
         this.cleanUpSpaces = config.path("clean_up_tokenization_spaces").asBoolean(false);
     }
 
-    /** Loads {@code tokenizer.json} (required) and {@code tokenizer_config.json} (optional). */
+    /** Loads {@code tokenizer.json} or {@code tokenizer.model} (one is required) and {@code tokenizer_config.json}. */
     public static TextTokenizer load(Path dir) {
-        Path file = dir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
+        TextTokenizer t = loadIfPresent(dir);
+        if (!t.isAvailable()) {
             throw new TokenizerException(missingMessage(dir));
         }
-        return loadFile(dir, file);
+        return t;
     }
 
     /**
-     * Like {@link #load}, but a folder without {@code tokenizer.json} gives a tokenizer that is
+     * Like {@link #load}, but a folder with neither tokenizer file gives a tokenizer that is
      * {@linkplain #isAvailable() unavailable}: the model can still run on token ids (forward,
      * scoring, generation of ids), and only turning text into ids or ids into text fails, with
      * a message that says so.
      */
     public static TextTokenizer loadIfPresent(Path dir) {
-        Path file = dir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
-            return new TextTokenizer(null, readConfig(dir), dir);
+        JsonNode config = readConfig(dir);
+        Path json = dir.resolve(FILE);
+        if (Files.isRegularFile(json)) {
+            return new TextTokenizer(HuggingFaceBackend.load(json, config), config, null);
         }
-        return loadFile(dir, file);
+        if (Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE))) {
+            return new TextTokenizer(SentencePieceBackend.load(dir, config), config, null);
+        }
+        return new TextTokenizer(null, config, dir);
     }
 
     private static String missingMessage(Path dir) {
-        return "no " + FILE + " in " + dir + ": this checkpoint has no tokenizer, so text cannot be encoded or"
-                + " decoded; send token ids (input_ids) instead, or add a fast tokenizer (tokenizer.json;"
-                + " convert a slow one with transformers)";
+        return "no " + FILE + " in " + dir + " (nor a SentencePiece " + SENTENCEPIECE_FILE + "): this checkpoint"
+                + " has no tokenizer, so text cannot be encoded or decoded; send token ids (input_ids) instead, or"
+                + " add the model's tokenizer files";
     }
 
     private static JsonNode readConfig(Path dir) {
@@ -92,20 +90,6 @@ public final class TextTokenizer implements AutoCloseable {
         return config;
     }
 
-    private static TextTokenizer loadFile(Path dir, Path file) {
-        JsonNode config = readConfig(dir);
-        // addSpecialTokens=true: encode() applies the post-processor; the per-call flag decides.
-        Map<String, String> options = Map.of(
-                "addSpecialTokens", "true",
-                "truncation", "false",
-                "padding", "false");
-        try (InputStream in = Files.newInputStream(file)) {
-            return new TextTokenizer(HuggingFaceTokenizer.newInstance(in, options), config, null);
-        } catch (IOException | RuntimeException e) {
-            throw new TokenizerException("cannot load " + file + ": " + e.getMessage(), e);
-        }
-    }
-
     /** Like transformers' {@code tokenizer(text)}: with the model's special tokens (BOS etc.). */
     public int[] encode(String text) {
         return encode(text, true);
@@ -116,53 +100,18 @@ public final class TextTokenizer implements AutoCloseable {
      * rendered text already holds them) only the text's own tokens come back.
      */
     public int[] encode(String text, boolean addSpecialTokens) {
-        Encoding enc = require().encode(text, addSpecialTokens, false);
-        long[] ids = enc.getIds();
-        if (!addSpecialTokens || (addBos == null && addEos == null)) {
-            return toInts(ids, 0, ids.length);
-        }
-        // The post-processor's own tokens have no sequence id; text tokens have sequence 0.
-        long[] seq = enc.getSequenceIds();
-        int start = 0;
-        int end = ids.length;
-        boolean hasBos = bosId != null && ids.length > 0 && ids[0] == bosId && seq[0] < 0;
-        boolean hasEos = eosId != null && ids.length > 0 && ids[ids.length - 1] == eosId && seq[ids.length - 1] < 0;
-        if (Boolean.FALSE.equals(addBos) && hasBos) {
-            start = 1;
-        }
-        if (Boolean.FALSE.equals(addEos) && hasEos && end > start) {
-            end--;
-        }
-        boolean prependBos = Boolean.TRUE.equals(addBos) && !hasBos && bosId != null;
-        boolean appendEos = Boolean.TRUE.equals(addEos) && !hasEos && eosId != null;
-        int n = end - start + (prependBos ? 1 : 0) + (appendEos ? 1 : 0);
-        int[] out = new int[n];
-        int k = 0;
-        if (prependBos) {
-            out[k++] = bosId;
-        }
-        for (int i = start; i < end; i++) {
-            out[k++] = Math.toIntExact(ids[i]);
-        }
-        if (appendEos) {
-            out[k] = eosId;
-        }
-        return out;
+        return require().encode(text, addSpecialTokens);
     }
 
     /** Like transformers' {@code decode(ids, skip_special_tokens=...)}. */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        long[] l = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            l[i] = ids[i];
-        }
-        String text = require().decode(l, skipSpecialTokens);
+        String text = require().decode(ids, skipSpecialTokens);
         return cleanUpSpaces ? cleanUpTokenization(text) : text;
     }
 
     /** The text of one token on its own (a partial UTF-8 character decodes to U+FFFD). */
     public String tokenText(int id) {
-        return require().decode(new long[] {id}, false);
+        return require().decode(new int[] {id}, false);
     }
 
     /**
@@ -170,23 +119,24 @@ public final class TextTokenizer implements AutoCloseable {
      * rewrite looks across token boundaries, so it cannot be applied to deltas.
      */
     public String decodeRaw(int[] ids, boolean skipSpecialTokens) {
-        long[] l = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            l[i] = ids[i];
-        }
-        return require().decode(l, skipSpecialTokens);
+        return require().decode(ids, skipSpecialTokens);
     }
 
-    /** False for a checkpoint without tokenizer.json (see {@link #loadIfPresent}). */
+    /** The id of one token string (a special or added token, or a vocabulary entry), or null. */
+    public Integer tokenToId(String token) {
+        return require().tokenToId(token);
+    }
+
+    /** False for a checkpoint without a tokenizer file (see {@link #loadIfPresent}). */
     public boolean isAvailable() {
-        return tokenizer != null;
+        return backend != null;
     }
 
-    private HuggingFaceTokenizer require() {
-        if (tokenizer == null) {
+    private TokenizerBackend require() {
+        if (backend == null) {
             throw new TokenizerException(missingMessage(missingFrom));
         }
-        return tokenizer;
+        return backend;
     }
 
     /** transformers' {@code clean_up_tokenization}: removes spaces before punctuation and contractions. */
@@ -194,23 +144,6 @@ public final class TextTokenizer implements AutoCloseable {
         return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
                 .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
                 .replace(" 've", "'ve").replace(" 're", "'re");
-    }
-
-    /** The id of a special token string, when it encodes to exactly one id. */
-    private Integer singleId(String token) {
-        if (token == null || token.isEmpty()) {
-            return null;
-        }
-        long[] ids = tokenizer.encode(token, false, false).getIds();
-        return ids.length == 1 ? Math.toIntExact(ids[0]) : null;
-    }
-
-    private static int[] toInts(long[] ids, int from, int to) {
-        int[] out = new int[to - from];
-        for (int i = from; i < to; i++) {
-            out[i - from] = Math.toIntExact(ids[i]);
-        }
-        return out;
     }
 
     public SpecialTokens specialTokens() {
@@ -236,8 +169,8 @@ public final class TextTokenizer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
+        if (backend != null) {
+            backend.close();
         }
     }
 }

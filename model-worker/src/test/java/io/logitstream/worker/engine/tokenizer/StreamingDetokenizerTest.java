@@ -84,4 +84,27 @@ class StreamingDetokenizerTest {
         assertThat(sb.toString()).isEqualTo("ok");
         assertThat(d.flush()).contains("\uFFFD");
     }
+
+    /**
+     * A SentencePiece tokenizer with byte fallback: characters outside its vocabulary are one
+     * {@code <0xNN>} token per UTF-8 byte, and none of those partial characters reaches a delta.
+     */
+    @Test
+    void neverEmitsHalfACharacterWithSentencePieceByteFallback() {
+        try (TextTokenizer tok = TextTokenizer.load(TestModels.root().resolve("fixtures/tokenizers/sp-bpe"))) {
+            for (String text : List.of("🦀☃✓ 東京タワー 😀 naïve",
+                    "你好 " + "🦀".repeat(12) + " ok ✓✓✓ 一二三四五六七八九十",
+                    "x\n\n🦀 and 🐙 in a row 🦀🐙")) {
+                int[] ids = tok.encode(text, false);
+                long byteTokens = Arrays.stream(ids).filter(id -> tok.tokenText(id).equals("\uFFFD")).count();
+                assertThat(byteTokens).as("%s has byte-fallback tokens", text).isGreaterThan(3);
+                List<String> deltas = stream(StreamingDetokenizer.of(tok), ids);
+                assertThat(String.join("", deltas)).isEqualTo(tok.decodeRaw(ids, true)).isEqualTo(text);
+                for (String d : deltas) {
+                    assertThat(d).doesNotContain("\uFFFD");
+                    assertThat(new String(d.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isEqualTo(d);
+                }
+            }
+        }
+    }
 }
