@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.glm.ChatGlmChat;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
 import io.logitstream.worker.engine.weights.Checkpoint;
@@ -59,8 +60,11 @@ public final class ModelLoader {
         TextTokenizer tokenizer = TextTokenizer.loadIfPresent(dir);
         CausalLanguageModel model = null;
         try {
-            ChatTemplate chat = ChatTemplate.from(tokenizer.config()).orElse(null);
-            GenerationDefaults defaults = GenerationDefaults.load(dir, config);
+            // ChatGLM folders keep their chat format and stop tokens in remote code: built-in equivalents
+            ChatTemplate chat = ChatTemplate.from(tokenizer.config())
+                    .or(() -> ChatGlmChat.builtInTemplate(config, tokenizer)).orElse(null);
+            GenerationDefaults defaults = ChatGlmChat.withRoleStops(GenerationDefaults.load(dir, config), config,
+                    tokenizer);
             List<Path> weightFiles;
             NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
             try (Checkpoint weights = Checkpoint.open(dir, computeType)) {
