@@ -33,8 +33,10 @@ final class GlmConfig {
         Integer declared = JsonFields.optInt(c.raw(), "head_dim");
         int headDim = declared != null ? declared : DEFAULT_HEAD_DIM;
         Boolean bias = JsonFields.optBool(c.raw(), "attention_bias");
-        RopeConfig rope = RopeConfig.parseInterleaved(c.raw(), headDim, c.maxPositions(), DEFAULT_PARTIAL_ROTARY_FACTOR);
-        LlamaStyleConfig cfg = LlamaStyleConfig.of(c, headDim, rope, bias == null || bias, false, false, null, Set.of());
+        RopeConfig rope = RopeConfig.parseInterleaved(c.raw(), headDim, c.maxPositions(),
+                DEFAULT_PARTIAL_ROTARY_FACTOR);
+        LlamaStyleConfig cfg = LlamaStyleConfig.of(c, headDim, rope, bias == null || bias, false, false, null,
+                Set.of());
         if (JsonFields.optDouble(c.raw(), "rms_norm_eps") != null) {
             return cfg;
         }

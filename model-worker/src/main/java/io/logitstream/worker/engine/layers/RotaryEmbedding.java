@@ -13,9 +13,10 @@ import ai.djl.ndarray.types.DataType;
  * first {@link #dim()} channels of a head rotate (the rest pass through, when the head is wider),
  * and with {@link #withInterleavedPairs()} channel {@code 2i} pairs with {@code 2i+1} instead of
  * {@code i} with {@code i + dim/2} (transformers' glm {@code rotate_half}:
- * {@code stack((-x[1::2], x[0::2]), -1).flatten(-2)}, cos/sin repeated per pair). The inverse frequencies come from {@link RopeConfig}
- * (default, linear, llama3, dynamic NTK); they are computed with torch fp32 ops in the same order
- * as transformers, because a 1-ulp difference in them grows with the position and shows at 1e-4.
+ * {@code stack((-x[1::2], x[0::2]), -1).flatten(-2)}, cos/sin repeated per pair). The inverse
+ * frequencies come from {@link RopeConfig} (default, linear, llama3, dynamic NTK); they are
+ * computed with torch fp32 ops in the same order as transformers, because a 1-ulp difference in
+ * them grows with the position and shows at 1e-4.
  *
  * <p>Dynamic NTK scaling is the one variant whose frequencies depend on the input: a forward whose
  * longest sequence ({@code max(position_ids) + 1}) exceeds {@code max_position_embeddings} uses

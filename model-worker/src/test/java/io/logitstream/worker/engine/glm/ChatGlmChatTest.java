@@ -109,8 +109,9 @@ class ChatGlmChatTest {
             for (int role : new int[] {USER, OBSERVATION}) {
                 // a policy that answers with two ordinary tokens, then the role token, then more text
                 int[] script = {464, 995, role, 464, 995};
-                GenerationResult r = generator.generate(prompt, GenerationOptions.greedy(5).withPolicy(
-                        (logits, history) -> new int[] {script[history[0].length - prompt.length]}), TokenListener.NONE);
+                GenerationOptions scripted = GenerationOptions.greedy(5).withPolicy(
+                        (logits, history) -> new int[] {script[history[0].length - prompt.length]});
+                GenerationResult r = generator.generate(prompt, scripted, TokenListener.NONE);
                 assertThat(r.newIds()).containsExactly(464, 995, role);
                 assertThat(r.finishReason()).isEqualTo(FinishReason.EOS);
                 assertThat(r.text()).isEqualTo(model.tokenizer().decode(new int[] {464, 995}, true));

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * batching and prefix-reuse tests run on all three fixtures through {@code TestModels.FIXTURES}.
  */
 class GlmFixturesTest {
-    /** Same weights, same ops; only GEMM rounding may differ with the buffers' alignment (see InternLm2FixturesTest). */
+    /** Same weights and ops; GEMM rounding may differ with the buffers' alignment (see InternLm2FixturesTest). */
     private static final double TOL = 1e-5;
 
     @TempDir
