@@ -1,5 +1,6 @@
 package io.logitstream.worker.engine.glm;
 
+import io.logitstream.worker.engine.config.ConfigException;
 import io.logitstream.worker.engine.config.JsonFields;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.layers.RopeConfig;
@@ -13,7 +14,9 @@ import java.util.Set;
  * <ul>
  *   <li>{@code attention_bias} (default <em>true</em>) puts biases on q/k/v; the output projection
  *       and the MLP never have one.
- *   <li>{@code head_dim} (default 128, not hidden / heads: GlmConfig declares it).
+ *   <li>{@code head_dim}, required: GlmConfig defaults it to 128 (not hidden / heads) and always
+ *       writes it, so a config.json without it is not one transformers wrote; the engine's other
+ *       parts (the KV cache) would read hidden / heads, so it is refused rather than guessed.
  *   <li>rope ({@code rope_parameters} / {@code rope_theta}, any type {@link RopeConfig} knows) on the
  *       first {@code head_dim * partial_rotary_factor} channels of each head, default factor 0.5,
  *       interleaved pairs.
@@ -30,8 +33,11 @@ final class GlmConfig {
     }
 
     static LlamaStyleConfig parse(ModelConfig c) {
-        Integer declared = JsonFields.optInt(c.raw(), "head_dim");
-        int headDim = declared != null ? declared : DEFAULT_HEAD_DIM;
+        Integer headDim = JsonFields.optInt(c.raw(), "head_dim");
+        if (headDim == null) {
+            throw new ConfigException(c.modelType() + " " + ModelConfig.FILE + " has no head_dim (transformers' "
+                    + "GlmConfig would assume " + DEFAULT_HEAD_DIM + ", not hidden_size / num_attention_heads)");
+        }
         Boolean bias = JsonFields.optBool(c.raw(), "attention_bias");
         RopeConfig rope = RopeConfig.parseInterleaved(c.raw(), headDim, c.maxPositions(),
                 DEFAULT_PARTIAL_ROTARY_FACTOR);

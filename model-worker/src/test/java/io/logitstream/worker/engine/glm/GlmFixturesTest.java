@@ -139,5 +139,9 @@ class GlmFixturesTest {
         assertThat(cfg.rmsNormEps()).isEqualTo(1.5625e-7);
         assertThat(cfg.rope().dim()).isEqualTo(8);
         assertThat(cfg.rope().interleaved()).isTrue();
+
+        raw.remove("head_dim");
+        assertThatThrownBy(() -> GlmConfig.parse(ModelConfig.parse(raw, "test")))
+                .hasMessageContaining("glm config.json has no head_dim");
     }
 }
