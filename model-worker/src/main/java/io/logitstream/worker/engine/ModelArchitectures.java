@@ -2,6 +2,7 @@ package io.logitstream.worker.engine;
 
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.glm.GlmModel;
 import io.logitstream.worker.engine.gpt2.Gpt2Model;
 import io.logitstream.worker.engine.internlm2.InternLm2Model;
 import io.logitstream.worker.engine.llama.LlamaModel;
@@ -37,6 +38,9 @@ public final class ModelArchitectures {
         REGISTRY.put(Qwen2Model.MODEL_TYPE, Qwen2Model::load);
         REGISTRY.put(Qwen2MoeModel.MODEL_TYPE, Qwen2MoeModel::load);
         REGISTRY.put(InternLm2Model.MODEL_TYPE, InternLm2Model::load);
+        REGISTRY.put(GlmModel.GLM, GlmModel::loadGlm);
+        REGISTRY.put(GlmModel.GLM4, GlmModel::loadGlm4);
+        REGISTRY.put(GlmModel.CHATGLM, GlmModel::loadChatGlm);
     }
 
     private ModelArchitectures() {

@@ -8,6 +8,7 @@ import io.logitstream.worker.engine.classification.ClassificationHead;
 import io.logitstream.worker.engine.classification.SequenceClassifier;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.glm.ChatGlmChat;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
 import io.logitstream.worker.engine.weights.Checkpoint;
@@ -64,8 +65,11 @@ public final class ModelLoader {
         TextTokenizer tokenizer = TextTokenizer.loadIfPresent(dir);
         CausalLanguageModel model = null;
         try {
-            ChatTemplate chat = ChatTemplate.from(tokenizer.config(), tokenizer.specialTokens()).orElse(null);
-            GenerationDefaults defaults = GenerationDefaults.load(dir, config);
+            // ChatGLM folders keep their chat format and stop tokens in remote code: built-in equivalents
+            ChatTemplate chat = ChatTemplate.from(tokenizer.config(), tokenizer.specialTokens())
+                    .or(() -> ChatGlmChat.builtInTemplate(config, tokenizer)).orElse(null);
+            GenerationDefaults defaults = ChatGlmChat.withRoleStops(GenerationDefaults.load(dir, config), config,
+                    tokenizer);
             List<Path> weightFiles;
             NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
             try (Checkpoint weights = Checkpoint.open(dir, computeType)) {

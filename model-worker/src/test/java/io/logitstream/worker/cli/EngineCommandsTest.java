@@ -132,6 +132,29 @@ class EngineCommandsTest {
         assertThat(r.json().get("new_ids")).isEqualTo(chat.get("greedy_new_ids"));
     }
 
+    /**
+     * A ChatGLM folder without a chat template: the built-in ChatGLM3 format gives transformers'
+     * prompt ids of tiny-glm (same weights), and a reply ends at the next role token (here pushed
+     * by a logit bias on {@code <|user|>}, 50260).
+     */
+    @Test
+    void chatGlmFolderGeneratesFromMessagesAndStopsAtTheNextRoleToken() throws Exception {
+        JsonNode chat = TestModels.golden("tiny-glm").get("chat");
+        String messages = new ObjectMapper().writeValueAsString(chat.get("messages"));
+        String dir = TestModels.modelDir("tiny-chatglm").toString();
+        Run r = run("generate", "--model", dir, "--messages", messages, "--max-new-tokens", "8");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.json().get("input_ids")).isEqualTo(chat.get("input_ids"));
+        assertThat(r.json().get("new_ids")).isEqualTo(chat.get("greedy_new_ids"));
+
+        Run stop = run("generate", "--model", dir, "--messages", messages, "--max-new-tokens", "8",
+                "--logit-bias", "50260=100");
+        assertThat(stop.exit()).as(stop.err()).isZero();
+        assertThat(stop.json().get("new_ids")).hasSize(1);
+        assertThat(stop.json().get("new_ids").get(0).asInt()).isEqualTo(50260);
+        assertThat(stop.json().get("finish_reason").asText()).isEqualTo("eos");
+    }
+
     @Test
     void badRequestsFailWithOneLineOnStderr() {
         int[] tooLong = new int[300];
@@ -151,11 +174,12 @@ class EngineCommandsTest {
     }
 
     /**
-     * score and generate on the Llama, Qwen2-MoE and InternLM2 fixtures: the same numbers as
-     * transformers (for tiny-internlm2, those of tiny-qwen2, whose weights it holds).
+     * score and generate on the Llama, Qwen2-MoE, InternLM2 and GLM fixtures: the same numbers as
+     * transformers (for tiny-internlm2 and tiny-chatglm, those of the fixture whose weights they hold).
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe", "tiny-internlm2"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe", "tiny-internlm2",
+        "tiny-glm", "tiny-glm4", "tiny-chatglm"})
     void scoreAndGenerateWorkForLlamaQwen2MoeAndInternLm2(String fixture) throws Exception {
         JsonNode golden = TestModels.golden(fixture);
         JsonNode c = TestModels.goldenCase(golden, "unicode");

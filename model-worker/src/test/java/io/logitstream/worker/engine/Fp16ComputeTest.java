@@ -21,8 +21,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class Fp16ComputeTest {
 
+    // tiny-chatglm covers GLM's partial interleaved rope; tiny-glm4 is left out because its "long" prompt has
+    // a top-2 logit gap of 1.5e-3 at position 26, inside fp16's error (transformers in fp16 agrees on the rest)
     @ParameterizedTest
-    @ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe", "variant-qwen2-window"})
+    @ValueSource(strings = {"tiny-llama", "tiny-qwen2-moe", "variant-qwen2-window", "tiny-chatglm"})
     void fp16ComputeFollowsTheFp32Goldens(String name) {
         JsonNode golden = TestModels.golden(name);
         int[] columns = TestModels.ints(golden.get("sample_columns"));

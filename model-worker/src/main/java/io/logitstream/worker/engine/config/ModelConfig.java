@@ -64,20 +64,25 @@ public record ModelConfig(
             throw new ConfigException(source + " has no model_type");
         }
         int heads = JsonFields.reqInt(root, source, "num_attention_heads", "n_head");
-        Integer maxPos = JsonFields.optInt(root, "max_position_embeddings", "n_positions", "n_ctx");
+        // ChatGLM (model_type chatglm) names: seq_length, padded_vocab_size, num_layers, ffn_hidden_size,
+        // kv_channels (head_dim), multi_query_group_num (key/value heads, when multi_query_attention)
+        Integer maxPos = JsonFields.optInt(root, "max_position_embeddings", "n_positions", "n_ctx", "seq_length");
         if (maxPos == null) {
-            throw new ConfigException(source + " has none of max_position_embeddings, n_positions, n_ctx");
+            throw new ConfigException(source + " has none of max_position_embeddings, n_positions, n_ctx, seq_length");
+        }
+        Integer kvHeads = JsonFields.optInt(root, "num_key_value_heads");
+        if (kvHeads == null && Boolean.TRUE.equals(JsonFields.optBool(root, "multi_query_attention"))) {
+            kvHeads = JsonFields.optInt(root, "multi_query_group_num");
         }
         Boolean tie = JsonFields.optBool(root, "tie_word_embeddings");
         return new ModelConfig(
                 type,
-                JsonFields.reqInt(root, source, "vocab_size"),
+                JsonFields.reqInt(root, source, "vocab_size", "padded_vocab_size"),
                 JsonFields.reqInt(root, source, "hidden_size", "n_embd"),
-                JsonFields.reqInt(root, source, "num_hidden_layers", "n_layer"),
+                JsonFields.reqInt(root, source, "num_hidden_layers", "n_layer", "num_layers"),
                 heads,
-                JsonFields.optInt(root, "num_key_value_heads") == null ? heads
-                        : JsonFields.optInt(root, "num_key_value_heads"),
-                JsonFields.optInt(root, "intermediate_size", "n_inner"),
+                kvHeads == null ? heads : kvHeads,
+                JsonFields.optInt(root, "intermediate_size", "n_inner", "ffn_hidden_size"),
                 maxPos,
                 // transformers' PretrainedConfig defaults tie_word_embeddings to true
                 tie == null || tie,
@@ -87,9 +92,9 @@ public record ModelConfig(
                 root);
     }
 
-    /** Width of one attention head: {@code head_dim} when given, else hidden / heads. */
+    /** Width of one attention head: {@code head_dim} (ChatGLM: {@code kv_channels}) when given, else hidden / heads. */
     public int headDim() {
-        Integer hd = JsonFields.optInt(raw, "head_dim");
+        Integer hd = JsonFields.optInt(raw, "head_dim", "kv_channels");
         return hd != null ? hd : hiddenSize / numHeads;
     }
 }

@@ -17,11 +17,24 @@ public final class GatedMlp implements FeedForward {
     private final long intermediate;
 
     public GatedMlp(NDManager manager, Linear gate, Linear up, Linear down, Activation activation, Scalars scalars) {
-        this.gateUp = Linear.concat(manager, gate, up);
+        this(Linear.concat(manager, gate, up), down, activation, scalars);
+    }
+
+    /**
+     * From a checkpoint that stores gate and up fused already (GLM's {@code gate_up_proj},
+     * ChatGLM's {@code dense_h_to_4h}): {@code gateUp} [2 x intermediate, hidden], the gate's
+     * rows first.
+     */
+    public GatedMlp(Linear gateUp, Linear down, Activation activation, Scalars scalars) {
+        if (gateUp.outFeatures() != 2 * down.inFeatures()) {
+            throw new IllegalArgumentException("fused gate/up projection has " + gateUp.outFeatures()
+                    + " outputs, expected 2 x " + down.inFeatures() + " (the down projection's input)");
+        }
+        this.gateUp = gateUp;
         this.down = down;
         this.activation = activation;
         this.scalars = scalars;
-        this.intermediate = gate.outFeatures();
+        this.intermediate = down.inFeatures();
     }
 
     @Override

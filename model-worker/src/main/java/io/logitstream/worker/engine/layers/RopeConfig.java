@@ -29,10 +29,12 @@ import java.util.Locale;
  * @param highFreqFactor llama3 {@code high_freq_factor}
  * @param originalMaxPositions llama3 {@code original_max_position_embeddings}
  * @param maxPositions the model's {@code max_position_embeddings} (where dynamic scaling starts)
- * @param dim the rotated width (head_dim)
+ * @param dim the rotated width: head_dim, or its first {@code head_dim * partial_rotary_factor} channels (GLM)
+ * @param interleaved rotate channel pairs (2i, 2i+1) (GLM, ChatGLM) instead of (i, i + dim/2) (Llama's
+ *     {@code rotate_half})
  */
 public record RopeConfig(String type, double theta, double factor, double lowFreqFactor, double highFreqFactor,
-        int originalMaxPositions, int maxPositions, int dim) {
+        int originalMaxPositions, int maxPositions, int dim, boolean interleaved) {
 
     public static final String DEFAULT = "default";
     public static final String LINEAR = "linear";
@@ -41,27 +43,82 @@ public record RopeConfig(String type, double theta, double factor, double lowFre
     public static final List<String> SUPPORTED = List.of(DEFAULT, LINEAR, DYNAMIC, LLAMA3);
     private static final double DEFAULT_THETA = 10000.0;
 
-    /** Reads the rope parameters of {@code raw} (a whole config.json). */
+    /** Llama's layout: whole heads rotated, channel i paired with i + dim/2. */
+    public RopeConfig(String type, double theta, double factor, double lowFreqFactor, double highFreqFactor,
+            int originalMaxPositions, int maxPositions, int dim) {
+        this(type, theta, factor, lowFreqFactor, highFreqFactor, originalMaxPositions, maxPositions, dim, false);
+    }
+
+    /**
+     * Reads the rope parameters of {@code raw} (a whole config.json) for Llama's layout: whole heads
+     * rotated, so a {@code partial_rotary_factor} other than 1 is rejected.
+     */
     public static RopeConfig parse(JsonNode raw, int headDim, int maxPositions) {
+        Double partial = partialRotaryFactor(raw);
+        if (partial != null && partial != 1.0) {
+            throw new ConfigException("partial_rotary_factor " + partial + " is not supported (only 1.0)");
+        }
+        return parseDict(raw, headDim, maxPositions);
+    }
+
+    /**
+     * GLM's layout (transformers' {@code GlmForCausalLM}, {@code Glm4ForCausalLM}): the first
+     * {@code head_dim * partial_rotary_factor} channels of each head rotate in interleaved pairs,
+     * the rest pass through. {@code defaultPartial} applies when config.json has no factor
+     * (transformers' GlmConfig defaults it to 0.5).
+     */
+    public static RopeConfig parseInterleaved(JsonNode raw, int headDim, int maxPositions, double defaultPartial) {
+        Double partial = partialRotaryFactor(raw);
+        RopeConfig r = parseDict(raw, headDim, maxPositions);
+        int dim = rotaryDim(headDim, partial != null ? partial : defaultPartial);
+        return new RopeConfig(r.type, r.theta, r.factor, r.lowFreqFactor, r.highFreqFactor, r.originalMaxPositions,
+                maxPositions, dim, true);
+    }
+
+    /**
+     * Default-type rope over the first {@code dim} channels in interleaved pairs, for configs that
+     * state the base directly (ChatGLM: 10000 x {@code rope_ratio}, {@code kv_channels / 2} channels).
+     */
+    public static RopeConfig interleaved(double theta, int dim, int maxPositions) {
+        if (dim <= 0 || dim % 2 != 0) {
+            throw new ConfigException("rotary width " + dim + " must be a positive even number");
+        }
+        return new RopeConfig(DEFAULT, theta, 1.0, 0, 0, maxPositions, maxPositions, dim, true);
+    }
+
+    private static int rotaryDim(int headDim, double partial) {
+        // transformers: dim = int(head_dim * partial_rotary_factor)
+        int dim = (int) (headDim * partial);
+        if (partial <= 0 || partial > 1 || dim % 2 != 0 || dim == 0) {
+            throw new ConfigException("partial_rotary_factor " + partial + " of head_dim " + headDim
+                    + " gives a rotary width of " + dim + "; it must be a positive even number of channels");
+        }
+        return dim;
+    }
+
+    /** {@code partial_rotary_factor} from the rope dict or the top level, or null. */
+    private static Double partialRotaryFactor(JsonNode raw) {
+        Double partial = JsonFields.optDouble(ropeDict(raw), "partial_rotary_factor");
+        return partial != null ? partial : JsonFields.optDouble(raw, "partial_rotary_factor");
+    }
+
+    private static JsonNode ropeDict(JsonNode raw) {
         JsonNode scaling = raw.get("rope_scaling");
         JsonNode params = raw.get("rope_parameters");
         JsonNode dict = isNonEmptyObject(scaling) ? scaling : isNonEmptyObject(params) ? params : null;
-        if (dict != null && (dict.has("full_attention") || dict.has("sliding_attention"))) {
+        return dict != null ? dict : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    }
+
+    private static RopeConfig parseDict(JsonNode raw, int headDim, int maxPositions) {
+        JsonNode d = ropeDict(raw);
+        if (d.has("full_attention") || d.has("sliding_attention")) {
             throw new ConfigException("per-layer-type rope_parameters are not supported for this architecture");
         }
-        JsonNode d = dict != null ? dict : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         String type = JsonFields.optText(d, "rope_type", "type");
         type = type == null ? DEFAULT : type.toLowerCase(Locale.ROOT);
         Double theta = JsonFields.optDouble(d, "rope_theta");
         if (theta == null) {
             theta = JsonFields.optDouble(raw, "rope_theta");
-        }
-        Double partial = JsonFields.optDouble(d, "partial_rotary_factor");
-        if (partial == null) {
-            partial = JsonFields.optDouble(raw, "partial_rotary_factor");
-        }
-        if (partial != null && partial != 1.0) {
-            throw new ConfigException("partial_rotary_factor " + partial + " is not supported (only 1.0)");
         }
         double factor = 1.0;
         double low = 0;
@@ -106,6 +163,11 @@ public record RopeConfig(String type, double theta, double factor, double lowFre
 
     /** The rotary embedding these parameters describe; its buffers live in {@code manager}. */
     public RotaryEmbedding create(NDManager manager) {
+        RotaryEmbedding rope = createHalves(manager);
+        return interleaved ? rope.withInterleavedPairs() : rope;
+    }
+
+    private RotaryEmbedding createHalves(NDManager manager) {
         switch (type) {
             case DYNAMIC:
                 return RotaryEmbedding.dynamicNtk(manager, dim, theta, factor, maxPositions);

@@ -9,9 +9,14 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Rotary position embedding (RoPE) as in transformers' Llama: angles = position x inv_freq, and
- * {@code x*cos + rotate_half(x)*sin}. The inverse frequencies come from {@link RopeConfig}
- * (default, linear, llama3, dynamic NTK); they are computed with torch fp32 ops in the same order
- * as transformers, because a 1-ulp difference in them grows with the position and shows at 1e-4.
+ * {@code x*cos + rotate_half(x)*sin}. Two variants of the layout, for GLM and ChatGLM: only the
+ * first {@link #dim()} channels of a head rotate (the rest pass through, when the head is wider),
+ * and with {@link #withInterleavedPairs()} channel {@code 2i} pairs with {@code 2i+1} instead of
+ * {@code i} with {@code i + dim/2} (transformers' glm {@code rotate_half}:
+ * {@code stack((-x[1::2], x[0::2]), -1).flatten(-2)}, cos/sin repeated per pair). The inverse
+ * frequencies come from {@link RopeConfig} (default, linear, llama3, dynamic NTK); they are
+ * computed with torch fp32 ops in the same order as transformers, because a 1-ulp difference in
+ * them grows with the position and shows at 1e-4.
  *
  * <p>Dynamic NTK scaling is the one variant whose frequencies depend on the input: a forward whose
  * longest sequence ({@code max(position_ids) + 1}) exceeds {@code max_position_embeddings} uses
@@ -22,13 +27,16 @@ public final class RotaryEmbedding {
     private final int dim;
     private final float attentionScaling;
     private final DynamicNtk dynamic;
+    /** Pairs (2i, 2i+1) rotate together (GLM) instead of (i, i + dim/2). */
+    private final boolean interleaved;
     /** The last dynamic inv_freq, by the sequence length it was computed for (decode reuses it). */
     private long cachedSeqLen = -1;
     private NDArray cachedInvFreq;
 
     /**
      * cos and sin for one forward pass, shaped [B, 1, T, dim] to broadcast over heads. The sign of
-     * {@code rotate_half} is folded into {@code signedSin} (its first half is {@code -sin}), so
+     * {@code rotate_half} is folded into {@code signedSin} (its first half is {@code -sin}; with
+     * interleaved pairs, its even channels), so
      * {@link #apply} needs no negation: {@code x2 * -sin} is bitwise {@code -x2 * sin}.
      */
     public record Angles(NDArray cos, NDArray signedSin) {
@@ -53,6 +61,11 @@ public final class RotaryEmbedding {
     }
 
     private RotaryEmbedding(NDArray invFreq, int dim, float attentionScaling, DynamicNtk dynamic) {
+        this(invFreq, dim, attentionScaling, dynamic, false);
+    }
+
+    private RotaryEmbedding(NDArray invFreq, int dim, float attentionScaling, DynamicNtk dynamic,
+            boolean interleaved) {
         if (invFreq.getShape().size() != dim / 2) {
             throw new IllegalArgumentException("inv_freq has " + invFreq.getShape().size() + " entries, expected " + dim / 2);
         }
@@ -60,6 +73,16 @@ public final class RotaryEmbedding {
         this.dim = dim;
         this.attentionScaling = attentionScaling;
         this.dynamic = dynamic;
+        this.interleaved = interleaved;
+    }
+
+    /** The same frequencies applied to interleaved channel pairs (2i, 2i+1), as GLM and ChatGLM do. */
+    public RotaryEmbedding withInterleavedPairs() {
+        return new RotaryEmbedding(invFreq, dim, attentionScaling, dynamic, true);
+    }
+
+    public boolean interleaved() {
+        return interleaved;
     }
 
     /**
@@ -158,9 +181,10 @@ public final class RotaryEmbedding {
                 NDArray halfCos = freqs.cos();
                 NDArray halfSin = freqs.sin();
                 NDArray negSin = halfSin.neg()) {
-            // transformers: emb = cat(freqs, freqs); cos(emb), sin(emb): the same values twice
-            NDArray cos = NDArrays.concat(new NDList(halfCos, halfCos), -1).reshape(b, 1, t, dim);
-            NDArray sin = NDArrays.concat(new NDList(negSin, halfSin), -1).reshape(b, 1, t, dim);
+            // transformers: emb = cat(freqs, freqs); cos(emb), sin(emb): the same values twice; glm
+            // repeat_interleave(2)s the first half instead: each value twice in a row
+            NDArray cos = pairUp(halfCos, halfCos).reshape(b, 1, t, dim);
+            NDArray sin = pairUp(negSin, halfSin).reshape(b, 1, t, dim);
             if (attentionScaling != 1f) {
                 cos = cos.mul(attentionScaling);
                 sin = sin.mul(attentionScaling);
@@ -173,19 +197,57 @@ public final class RotaryEmbedding {
         }
     }
 
+    /** {@code [first, second]} halves, or with interleaved pairs {@code [first_0, second_0, first_1, ...]}. */
+    private NDArray pairUp(NDArray first, NDArray second) {
+        return interleaved ? NDArrays.stack(new NDList(first, second), -1)
+                : NDArrays.concat(new NDList(first, second), -1);
+    }
+
     /**
-     * Rotates queries and/or keys [B, H, T, dim]: {@code x * cos + rotate_half(x) * sin}, with
-     * {@code rotate_half(x) = cat(-x2, x1)}. Returns a new tensor.
+     * Rotates queries and/or keys [B, H, T, headDim]: {@code x * cos + rotate_half(x) * sin} on
+     * the first {@link #dim()} channels, with {@code rotate_half(x) = cat(-x2, x1)} (or, with
+     * interleaved pairs, {@code (-x1, x0, -x3, x2, ...)}); channels beyond {@code dim} pass
+     * through unchanged (partial rotary). Returns a new tensor.
      */
     public NDArray apply(NDArray x, Angles a) {
+        int last = x.getShape().dimension() - 1;
+        long width = x.getShape().get(last);
+        if (width == dim) {
+            return rotate(x, a);
+        }
+        NDManager scope = x.getManager();
+        try (NDArray head = Torch.narrow(x, last, 0, dim, scope);
+                NDArray pass = Torch.narrow(x, last, dim, width, scope);
+                NDArray rotated = rotate(head, a)) {
+            return NDArrays.concat(new NDList(rotated, pass), -1);
+        }
+    }
+
+    private NDArray rotate(NDArray x, Angles a) {
+        try (NDArray swapped = interleaved ? swapPairs(x) : swapHalves(x)) {
+            NDArray out = x.mul(a.cos());
+            Torch.mulInPlace(swapped, a.signedSin());
+            return Torch.addInPlace(out, swapped);
+        }
+    }
+
+    /** {@code cat(x2, x1)} over the last axis (the sign lives in signedSin). */
+    private NDArray swapHalves(NDArray x) {
         NDManager scope = x.getManager();
         int last = x.getShape().dimension() - 1;
         try (NDArray x1 = Torch.narrow(x, last, 0, dim / 2, scope);
-                NDArray x2 = Torch.narrow(x, last, dim / 2, dim, scope);
-                NDArray rotated = NDArrays.concat(new NDList(x2, x1), -1)) {
-            NDArray out = x.mul(a.cos());
-            Torch.mulInPlace(rotated, a.signedSin());
-            return Torch.addInPlace(out, rotated);
+                NDArray x2 = Torch.narrow(x, last, dim / 2, dim, scope)) {
+            return NDArrays.concat(new NDList(x2, x1), -1);
+        }
+    }
+
+    /** {@code (x1, x0, x3, x2, ...)} over the last axis (the sign lives in signedSin). */
+    private NDArray swapPairs(NDArray x) {
+        ai.djl.ndarray.types.Shape s = x.getShape();
+        int last = s.dimension() - 1;
+        try (NDArray pairs = x.reshape(s.slice(0, last).add(dim / 2, 2));
+                NDArray flipped = pairs.flip(last + 1)) {
+            return flipped.reshape(s);
         }
     }
 

@@ -67,6 +67,13 @@ public record LlamaStyleConfig(
      */
     public static LlamaStyleConfig of(ModelConfig c, boolean qkvBias, boolean outputBias, boolean mlpBias,
             Integer slidingWindow, Set<Integer> slidingLayers) {
+        return of(c, c.headDim(), RopeConfig.parse(c.raw(), c.headDim(), c.maxPositions()), qkvBias, outputBias,
+                mlpBias, slidingWindow, slidingLayers);
+    }
+
+    /** As above, for an architecture that reads its head width and rope its own way (GLM's partial rotary). */
+    public static LlamaStyleConfig of(ModelConfig c, int headDim, RopeConfig rope, boolean qkvBias,
+            boolean outputBias, boolean mlpBias, Integer slidingWindow, Set<Integer> slidingLayers) {
         JsonNode raw = c.raw();
         String file = c.modelType() + " " + ModelConfig.FILE;
         if (c.numKvHeads() <= 0 || c.numHeads() % c.numKvHeads() != 0) {
@@ -77,7 +84,6 @@ public record LlamaStyleConfig(
         if (intermediate == null) {
             throw new ConfigException(file + " has no intermediate_size");
         }
-        int headDim = c.headDim();
         Double eps = JsonFields.optDouble(raw, "rms_norm_eps");
         Boolean tie = JsonFields.optBool(raw, "tie_word_embeddings");
         String act = JsonFields.optText(raw, "hidden_act");
@@ -96,7 +102,7 @@ public record LlamaStyleConfig(
                 outputBias,
                 mlpBias,
                 tie != null && tie,
-                RopeConfig.parse(raw, headDim, c.maxPositions()),
+                rope,
                 slidingWindow,
                 slidingLayers);
     }

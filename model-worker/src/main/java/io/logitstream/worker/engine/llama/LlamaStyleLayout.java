@@ -39,6 +39,16 @@ public class LlamaStyleLayout {
         return "post_attention_layernorm.weight";
     }
 
+    /** The norm of the attention output before its residual add (GLM-4), or null when the layout has none. */
+    public String attentionOutputNorm() {
+        return null;
+    }
+
+    /** The norm of the feed-forward output before its residual add (GLM-4), or null when the layout has none. */
+    public String feedForwardOutputNorm() {
+        return null;
+    }
+
     /** The prefix of the feed-forward block within a layer (a gated MLP, or experts for MoE). */
     public String feedForward() {
         return "mlp.";

@@ -84,11 +84,17 @@ public class LlamaStyleModel extends DecoderOnlyModel {
                         layout.attentionOutput(cfg, p, w, manager), cfg.heads(), cfg.kvHeads(), cfg.headDim(), scale,
                         rope, cfg.isSliding(i), scalars);
                 FeedForward ff = feedForward.load(i, p + layout.feedForward(), w, tmp, manager, scalars);
-                layers[i] = new DecoderLayer(in, attn, post, ff);
+                layers[i] = new DecoderLayer(in, attn, post, ff, optionalNorm(w, p, layout.attentionOutputNorm(),
+                        manager), optionalNorm(w, p, layout.feedForwardOutputNorm(), manager));
             }
         }
         norm = new RmsNorm(w.load(layout.finalNorm(), manager, e), cfg.rmsNormEps(), scalars);
         lmHead = cfg.tieWordEmbeddings() ? embedTokens : w.load(layout.lmHead(), manager, cfg.vocab(), e);
+    }
+
+    /** The RMSNorm {@code layer + name} when the layout names one, else null. */
+    private RmsNorm optionalNorm(Checkpoint w, String layer, String name, NDManager manager) {
+        return name == null ? null : new RmsNorm(w.load(layer + name, manager, cfg.hidden()), cfg.rmsNormEps(), scalars);
     }
 
     /** {@code <name>.weight} [out, in] and, when {@code bias}, {@code <name>.bias} [out], loaded into {@code m}. */

@@ -85,6 +85,42 @@ class SharedLayersTest {
         }
     }
 
+    /**
+     * GLM / ChatGLM rope: the first half of each head (rotary width 4 of head_dim 8) rotates in
+     * interleaved pairs (2i, 2i+1) with frequency i; the second half passes through untouched.
+     */
+    @Test
+    void partialInterleavedRotaryEmbeddingMatchesTheFormula() {
+        int headDim = 8;
+        int dim = 4;
+        double theta = 10000;
+        Random r = new Random(3);
+        float[] x = random(r, 1 * 2 * 3 * headDim); // [B=1, H=2, T=3, headDim]
+        long[] positions = {0, 6, 700};
+        try (NDManager m = manager.newSubManager()) {
+            RotaryEmbedding rope = RopeConfig.interleaved(theta, dim, 1024).create(m);
+            assertThat(rope.interleaved()).isTrue();
+            RotaryEmbedding.Angles a = rope.angles(m.create(positions, new Shape(1, 3)));
+            float[] got = rope.apply(m.create(x, new Shape(1, 2, 3, headDim)), a).toFloatArray();
+            for (int h = 0; h < 2; h++) {
+                for (int t = 0; t < 3; t++) {
+                    int base = (h * 3 + t) * headDim;
+                    for (int j = 0; j < headDim; j++) {
+                        double expected = x[base + j];
+                        if (j < dim) {
+                            int i = j / 2;
+                            double angle = positions[t] * (1.0 / Math.pow(theta, 2.0 * i / dim));
+                            double rot = j % 2 == 0 ? -x[base + j + 1] : x[base + j - 1];
+                            expected = x[base + j] * Math.cos(angle) + rot * Math.sin(angle);
+                        }
+                        assertThat((double) got[base + j]).as("h%d t%d channel %d", h, t, j)
+                                .isCloseTo(expected, within(1e-4));
+                    }
+                }
+            }
+        }
+    }
+
     /** GQA (2 kv heads for 4 query heads) equals MHA with each kv head repeated, with cache and padding. */
     @Test
     void groupedQueryAttentionEqualsRepeatedKeyValueHeads() {
