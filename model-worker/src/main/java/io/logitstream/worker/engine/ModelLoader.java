@@ -6,9 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.config.QuantizationConfig;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
 import io.logitstream.worker.engine.weights.Checkpoint;
+import io.logitstream.worker.engine.weights.WeightMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,11 +47,27 @@ public final class ModelLoader {
      * @param computeType the type of weights and activations: FLOAT32 or FLOAT16 (logits are fp32 either way)
      */
     public static LoadedModel load(Path dir, String name, Device device, DataType computeType) {
+        return load(dir, name, device, computeType, WeightMode.AS_STORED);
+    }
+
+    /** Loads for a device in its compute type ({@link DeviceSelector#computeType}), linear weights as {@code weights} says. */
+    public static LoadedModel load(Path dir, String name, Device device, WeightMode weights) {
+        return load(dir, name, device, DeviceSelector.computeType(device), weights);
+    }
+
+    /**
+     * @param computeType the type of weights and activations: FLOAT32 or FLOAT16 (logits are fp32 either way)
+     * @param weights how the decoder's linear layers hold their weights ({@code --weights}); AS_STORED
+     *     becomes INT8 when config.json's {@code quantization_config} says {@code load_in_8bit}
+     */
+    public static LoadedModel load(Path dir, String name, Device device, DataType computeType, WeightMode weights) {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException("model folder " + dir + " does not exist");
         }
         ModelConfig config = ModelConfig.load(dir);
         ModelArchitectures.Factory factory = ModelArchitectures.forType(config.modelType());
+        QuantizationConfig quantization = QuantizationConfig.of(config);
+        WeightMode mode = quantization.resolve(weights);
         long engineStart = System.nanoTime();
         Engine engine = Engine.getEngine("PyTorch");
         long start = System.nanoTime();
@@ -63,10 +81,11 @@ public final class ModelLoader {
             GenerationDefaults defaults = GenerationDefaults.load(dir, config);
             List<Path> weightFiles;
             NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
-            try (Checkpoint weights = Checkpoint.open(dir, computeType)) {
-                weightFiles = weights.files();
+            try (Checkpoint checkpoint = Checkpoint.open(dir, computeType, mode)
+                    .keepFloat(quantization.skipModules())) {
+                weightFiles = checkpoint.files();
                 try {
-                    model = factory.load(config, weights, manager);
+                    model = factory.load(config, checkpoint, manager);
                 } catch (RuntimeException e) {
                     manager.close();
                     throw e;
@@ -75,9 +94,9 @@ public final class ModelLoader {
             ModelFingerprint fingerprint = ModelFingerprint.compute(dir, weightFiles);
             long millis = (System.nanoTime() - start) / 1_000_000;
             String modelName = name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString();
-            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {} in {} ms, {}", modelName,
-                    config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(), device,
-                    computeType, millis, fingerprint);
+            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {}, linear weights {}, in {} ms, {}",
+                    modelName, config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(),
+                    device, computeType, mode, millis, fingerprint);
             return new LoadedModel(modelName, dir, model, tokenizer, chat, defaults, fingerprint, device, millis);
         } catch (RuntimeException e) {
             if (model != null) {
