@@ -47,7 +47,11 @@ public final class Int8Weight implements LinearWeight {
             NDArray f = w.toType(DataType.FLOAT32, true);
             f.attach(tmp);
             NDArray absmax = f.abs().max(new int[] {1});
-            NDArray ratio = NDArrays.div(127f, absmax.maximum(Float.MIN_NORMAL)).reshape(out, 1);
+            // bitsandbytes writes `127.0 / row_stats`, which torch evaluates as reciprocal(row_stats) * 127;
+            // the same two roundings here, since a plain 127 / absmax can differ by an ulp and flip a
+            // round-half-to-even tie (w = absmax / 2 is common in bf16 checkpoints)
+            NDArray reciprocal = tmp.ones(absmax.getShape()).div(absmax.maximum(Float.MIN_NORMAL));
+            NDArray ratio = reciprocal.mul(127f).reshape(out, 1);
             NDArray q = f.mul(ratio).round().clip(-127, 127).toType(DataType.INT8, false);
             NDArray step = absmax.div(127f).toType(computeType, false).reshape(out, 1);
             q.attach(manager);
