@@ -157,9 +157,12 @@ public final class Linear {
         return false;
     }
 
+    /** The type a missing bias takes when fused with others: the compute type (an int8 weight's scales have it). */
     private DataType biasType() {
-        return bias != null ? bias.getDataType()
-                : weight.storageType() == DataType.INT8 ? DataType.FLOAT32 : weight.storageType();
+        if (bias != null) {
+            return bias.getDataType();
+        }
+        return weight instanceof Int8Weight i ? i.step().getDataType() : weight.storageType();
     }
 
     private static LinearWeight concatWeights(NDManager manager, Linear[] parts, int axis) {
