@@ -163,6 +163,28 @@ class Int8WeightsTest {
         }
     }
 
+    /**
+     * InternLM2 saved in 8 bit: the packed {@code wqkv} is int8 as stored, dequantized, unpacked
+     * into Llama's row order and re-quantized to the same int8 values; the outputs are those of
+     * transformers on the source's int8 weights (row-wise quantization commutes with the packing).
+     */
+    @Test
+    void internLm2PackedWqkvLoadsFromTheBitsandbytesLayout() {
+        String name = "tiny-internlm2-bnb8";
+        JsonNode expected = TestModels.readJson(TestModels.root().resolve("fixtures/golden/int8/tiny-internlm2.json"));
+        long stored;
+        try (Checkpoint w = Checkpoint.open(TestModels.modelDir(name))) {
+            stored = w.tensorNames().stream()
+                    .filter(t -> t.endsWith(".weight") && w.storesInt8(t.substring(0, t.length() - ".weight".length())))
+                    .map(w::info).mapToLong(TensorInfo::elementCount).sum();
+        }
+        try (LoadedModel lm = ModelLoader.load(TestModels.modelDir(name), name, Device.cpu(), WeightMode.AS_STORED)) {
+            assertThat(WeightMemory.of(lm.model()).bytes(DataType.INT8)).isEqualTo(stored);
+            assertThat(worstLogitError(lm.model(), expected)).isLessThanOrEqualTo(SAME_WEIGHTS_TOL);
+            assertGreedyLikeGolden(lm, expected, name);
+        }
+    }
+
     /** A bitsandbytes folder keeps its int8 matrices resident; {@code --weights float} dequantizes them at load. */
     @Test
     void bitsandbytesFolderLoadsInt8ByDefaultAndFloatOnRequest() {

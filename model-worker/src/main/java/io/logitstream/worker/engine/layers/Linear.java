@@ -68,6 +68,22 @@ public final class Linear {
         return w.quantizes(name) ? quantized(w, weight, b, m) : fromOutIn(weight, b);
     }
 
+    /**
+     * {@code <name>.weight} [out, in] as a float matrix in {@code m}, dequantized when bitsandbytes
+     * stored it int8: for layouts that re-pack a weight before it becomes a projection (InternLM2's
+     * wqkv rows). Re-quantizing the re-packed rows with {@link #of(Checkpoint, NDArray, NDArray, NDManager)}
+     * gives back the stored int8 values: each row's absmax element is +-127, so its scale is the
+     * stored one, and row-wise quantization does not care how rows are ordered.
+     */
+    public static NDArray loadDense(Checkpoint w, String name, NDManager m, long out, long in) {
+        if (!w.storesInt8(name)) {
+            return w.load(name + ".weight", m, out, in);
+        }
+        try (NDManager tmp = m.newSubManager()) {
+            return storedInt8(w, name, tmp, out, in).dense(w.computeType(), m);
+        }
+    }
+
     /** A bitsandbytes 8-bit weight as stored: {@code <name>.weight} int8 [out, in] and {@code <name>.SCB} [out]. */
     private static Int8Weight storedInt8(Checkpoint w, String name, NDManager m, long out, long in) {
         NDArray q = w.loadInt8(name + ".weight", m, out, in);

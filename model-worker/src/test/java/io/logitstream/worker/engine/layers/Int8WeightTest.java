@@ -112,6 +112,20 @@ class Int8WeightTest {
         }
     }
 
+    /** Re-quantizing dequantized rows gives the same int8 values (how re-packed stored weights keep theirs). */
+    @Test
+    void requantizingTheDequantizedWeightIsTheIdentity() {
+        Random r = new Random(5);
+        int out = 32;
+        int in = 24;
+        try (NDManager m = manager.newSubManager()) {
+            Int8Weight q = Int8Weight.quantize(m.create(random(r, out * in), new Shape(out, in)), DataType.FLOAT32, m);
+            Int8Weight again = Int8Weight.quantize(q.dense(DataType.FLOAT32, m), DataType.FLOAT32, m);
+            assertThat(again.quantized().toByteArray()).containsExactly(q.quantized().toByteArray());
+            assertThat(again.step().toFloatArray()).containsExactly(q.step().toFloatArray());
+        }
+    }
+
     @Test
     void forwardEqualsTheDequantizedGemmWithBias() {
         Random r = new Random(2);
