@@ -114,7 +114,13 @@ public final class EngineBenchCommand implements Callable<Integer> {
         }
 
         if (int8Report) {
-            return int8Report(root, work, benched, nThreads, now, started);
+            OurEngine.configureThreads(nThreads, 1);
+            String md = "# bench engine" + BenchSetup.argsString(BenchSetup.commandArgs(spec)) + "\n\n"
+                    + new Int8Report(quick ? 2 : 4, 64, newTokens, seed, log).run(Int8Report.modelDirs(work, benched));
+            BenchSetup.writeResults(common.resultsDir(root), "int8", now, quick, md,
+                    JSON.writeValueAsString(Map.of("markdown", md)), (System.nanoTime() - started) / 1e9,
+                    spec.commandLine().getOut());
+            return 0;
         }
 
         // --- threads (before the engine starts), venv, checkpoints
@@ -501,25 +507,5 @@ public final class EngineBenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         r.run();
         return (System.nanoTime() - t0) / 1e9;
-    }
-
-    /** {@code --int8-report}: {@link Int8Report} on the benched checkpoints, written as {@code int8-<date>.md}. */
-    private int int8Report(Path root, Path work, List<String> names, int nThreads, ZonedDateTime now, long started)
-            throws Exception {
-        OurEngine.configureThreads(nThreads, 1);
-        List<Path> dirs = new ArrayList<>();
-        for (String n : names) {
-            Path dir = work.resolve("models").resolve(n);
-            if (!java.nio.file.Files.isDirectory(dir)) {
-                throw new IllegalArgumentException(dir + " does not exist: run bench engine once (it makes the"
-                        + " checkpoints) or point --work-dir at a folder whose models/ has them");
-            }
-            dirs.add(dir);
-        }
-        String md = "# bench engine" + BenchSetup.argsString(BenchSetup.commandArgs(spec)) + "\n\n"
-                + new Int8Report(quick ? 2 : 4, 64, newTokens, seed, log).run(dirs);
-        BenchSetup.writeResults(common.resultsDir(root), "int8", now, quick, md, JSON.writeValueAsString(Map.of("markdown", md)),
-                (System.nanoTime() - started) / 1e9, spec.commandLine().getOut());
-        return 0;
     }
 }

@@ -48,6 +48,20 @@ final class Int8Report {
         this.log = log;
     }
 
+    /** The checkpoints {@code bench engine} made under {@code work/models}; they must exist. */
+    static List<Path> modelDirs(Path work, List<String> names) {
+        List<Path> dirs = new ArrayList<>();
+        for (String n : names) {
+            Path dir = work.resolve("models").resolve(n);
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                throw new IllegalArgumentException(dir + " does not exist: run bench engine once (it makes the"
+                        + " checkpoints) or point --work-dir at a folder whose models/ has them");
+            }
+            dirs.add(dir);
+        }
+        return dirs;
+    }
+
     String run(List<Path> dirs) throws Exception {
         StringBuilder md = new StringBuilder("## int8 weights vs fp32 (CPU)\n\n")
                 .append("Weight-only int8 (`--weights int8`: every decoder linear int8 with per-output-channel absmax")
