@@ -13,6 +13,7 @@ import io.logitstream.topology.TopologyConfig;
 import io.logitstream.topology.metrics.TopologyMetrics;
 import io.logitstream.worker.cli.KafkaOptions;
 import io.logitstream.worker.engine.DeviceSelector;
+import io.logitstream.worker.engine.weights.WeightMode;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
 import io.logitstream.worker.engine.batch.BatchBudgets;
@@ -61,6 +62,11 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--weights", defaultValue = "auto", paramLabel = "MODE",
+            description = "auto (default: as stored; int8 for a bitsandbytes 8-bit folder), float or int8 (linear"
+                    + " weights quantized at load).")
+    String weights;
+
     @Option(names = "--no-examples", description = "Do not send the example requests; just start and serve.")
     boolean noExamples;
 
@@ -92,7 +98,7 @@ public final class UpCommand implements Callable<Integer> {
         String registry = kafka.registryUrl();
 
         LoadedModel model = ModelLoader.load(dir, modelName != null ? modelName : dir.toAbsolutePath().normalize()
-                .getFileName().toString(), DeviceSelector.resolve(device));
+                .getFileName().toString(), DeviceSelector.resolve(device), WeightMode.parse(weights));
         Map<String, String> workerSettings = kafka.settings();
         Map<String, String> settings = kafka.settings();
         settings.put(TopologyConfig.MODELS_KEY, model.name());

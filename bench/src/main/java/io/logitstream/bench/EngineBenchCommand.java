@@ -76,6 +76,12 @@ public final class EngineBenchCommand implements Callable<Integer> {
             + " not).")
     boolean profileAll;
 
+    @Option(names = "--int8-report", description = "Instead of the comparison with transformers: what --weights int8"
+            + " saves and costs on each checkpoint vs fp32 (tensor bytes by type, resident memory growth of the load"
+            + " in a fresh JVM per mode, logit error, top-1 agreement, greedy identity and speed; no Python; the"
+            + " checkpoints must exist under --work-dir/models, made by an earlier bench engine run).")
+    boolean int8Report;
+
     @Mixin
     BenchOptions common;
 
@@ -105,6 +111,16 @@ public final class EngineBenchCommand implements Callable<Integer> {
         List<String> skipped = selection.skipped();
         if (benched.isEmpty()) {
             throw new IllegalArgumentException("nothing to bench: " + skipped);
+        }
+
+        if (int8Report) {
+            OurEngine.configureThreads(nThreads, 1);
+            String md = "# bench engine" + BenchSetup.argsString(BenchSetup.commandArgs(spec)) + "\n\n"
+                    + new Int8Report(quick ? 2 : 4, 64, newTokens, seed, log).run(Int8Report.modelDirs(work, benched));
+            BenchSetup.writeResults(common.resultsDir(root), "int8", now, quick, md,
+                    JSON.writeValueAsString(Map.of("markdown", md)), (System.nanoTime() - started) / 1e9,
+                    spec.commandLine().getOut());
+            return 0;
         }
 
         // --- threads (before the engine starts), venv, checkpoints

@@ -3,6 +3,7 @@ package io.logitstream.worker.cli;
 import io.logitstream.worker.engine.DeviceSelector;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.ModelLoader;
+import io.logitstream.worker.engine.weights.WeightMode;
 import io.logitstream.worker.engine.batch.BatchBudgets;
 import io.logitstream.worker.kafka.KafkaClients;
 import io.logitstream.worker.kafka.KafkaModelWorker;
@@ -26,6 +27,8 @@ import picocli.CommandLine.Option;
 public final class WorkerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+    /** The config property that chooses the weight mode when {@code --weights} is not given. */
+    public static final String WEIGHTS_PROPERTY = "logitstream.worker.weights";
 
     @Mixin
     KafkaOptions kafka;
@@ -46,6 +49,11 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu, gpu:N or auto (default ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--weights", paramLabel = "MODE",
+            description = "auto, float or int8: how linear layers hold their weights (default: the config property"
+                    + " " + WEIGHTS_PROPERTY + ", else auto: as stored, int8 for a bitsandbytes 8-bit folder).")
+    String weights;
+
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records taken per poll (default"
             + " ${DEFAULT-VALUE}); the in-flight budget is logitstream.worker.max.inflight in --config (default 64),"
             + " the running batch logitstream.serving.*, the Prometheus port logitstream.worker.metrics.port"
@@ -54,11 +62,12 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LoadedModel model = ModelLoader.load(modelDir, name(), DeviceSelector.resolve(device));
+        var settings = kafka.settings();
+        String mode = weights != null ? weights : settings.getOrDefault(WEIGHTS_PROPERTY, "auto");
+        LoadedModel model = ModelLoader.load(modelDir, name(), DeviceSelector.resolve(device), WeightMode.parse(mode));
         log.info("Loaded {} ({}, {} layers, vocab {}) in {} ms, fingerprint {}", model.name(),
                 model.config().modelType(), model.config().numLayers(), model.config().vocabSize(),
                 model.loadMillis(), model.fingerprint().value());
-        var settings = kafka.settings();
         settings.put("logitstream.worker.max.batch", Integer.toString(maxBatch));
         String id = workerId != null ? workerId : defaultWorkerId();
         WorkerSettings workerSettings =

@@ -9,9 +9,11 @@ import io.logitstream.worker.engine.classification.SequenceClassifier;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.glm.ChatGlmChat;
+import io.logitstream.worker.engine.config.QuantizationConfig;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
 import io.logitstream.worker.engine.weights.Checkpoint;
+import io.logitstream.worker.engine.weights.WeightMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,6 +51,20 @@ public final class ModelLoader {
      * @param computeType the type of weights and activations: FLOAT32 or FLOAT16 (logits are fp32 either way)
      */
     public static LoadedModel load(Path dir, String name, Device device, DataType computeType) {
+        return load(dir, name, device, computeType, WeightMode.AS_STORED);
+    }
+
+    /** Loads for a device in its compute type ({@link DeviceSelector#computeType}), linear weights as {@code weights} says. */
+    public static LoadedModel load(Path dir, String name, Device device, WeightMode weights) {
+        return load(dir, name, device, DeviceSelector.computeType(device), weights);
+    }
+
+    /**
+     * @param computeType the type of weights and activations: FLOAT32 or FLOAT16 (logits are fp32 either way)
+     * @param weights how the decoder's linear layers hold their weights ({@code --weights}); AS_STORED
+     *     becomes INT8 when config.json's {@code quantization_config} says {@code load_in_8bit}
+     */
+    public static LoadedModel load(Path dir, String name, Device device, DataType computeType, WeightMode weights) {
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException("model folder " + dir + " does not exist");
         }
@@ -56,6 +72,8 @@ public final class ModelLoader {
         // *ForSequenceClassification: the same decoder, with the score head instead of the LM head
         Optional<ClassificationHead> head = ClassificationHead.of(config);
         ModelArchitectures.Factory factory = ModelArchitectures.forType(config.modelType());
+        QuantizationConfig quantization = QuantizationConfig.of(config);
+        WeightMode mode = quantization.resolve(weights);
         long engineStart = System.nanoTime();
         Engine engine = Engine.getEngine("PyTorch");
         long start = System.nanoTime();
@@ -72,12 +90,13 @@ public final class ModelLoader {
                     tokenizer);
             List<Path> weightFiles;
             NDManager manager = NDManager.newBaseManager(device, engine.getEngineName());
-            try (Checkpoint weights = Checkpoint.open(dir, computeType)) {
-                weightFiles = weights.files();
+            try (Checkpoint checkpoint = Checkpoint.open(dir, computeType, mode)
+                    .keepFloat(quantization.skipModules())) {
+                weightFiles = checkpoint.files();
                 try {
-                    model = head.isEmpty() ? factory.load(config, weights, manager)
-                            : SequenceClassifier.wrap(factory.load(ClassificationHead.decoderConfig(config), weights,
-                                    manager), config, head.get(), weights);
+                    model = head.isEmpty() ? factory.load(config, checkpoint, manager)
+                            : SequenceClassifier.wrap(factory.load(ClassificationHead.decoderConfig(config), checkpoint,
+                                    manager), config, head.get(), checkpoint);
                 } catch (RuntimeException e) {
                     manager.close();
                     throw e;
@@ -86,9 +105,9 @@ public final class ModelLoader {
             ModelFingerprint fingerprint = ModelFingerprint.compute(dir, weightFiles);
             long millis = (System.nanoTime() - start) / 1_000_000;
             String modelName = name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString();
-            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {} in {} ms, {}", modelName,
-                    config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(), device,
-                    computeType, millis, fingerprint);
+            LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {}, linear weights {}, in {} ms, {}",
+                    modelName, config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(),
+                    device, computeType, mode, millis, fingerprint);
             return new LoadedModel(modelName, dir, model, tokenizer, chat, defaults, fingerprint, device, millis);
         } catch (RuntimeException e) {
             if (model != null) {

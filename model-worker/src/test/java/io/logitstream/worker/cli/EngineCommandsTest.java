@@ -40,6 +40,24 @@ class EngineCommandsTest {
         return TestModels.goldenCase(TestModels.tinyGpt2Golden(), name);
     }
 
+    /** {@code --weights}: a bitsandbytes 8-bit folder scores like its golden; int8 at load on a float one; bad values fail. */
+    @Test
+    void weightsOptionLoadsInt8() throws Exception {
+        JsonNode bnb = TestModels.goldenCase(TestModels.golden("tiny-llama-bnb8"), "short");
+        Run r = run("score", "--model", TestModels.modelDir("tiny-llama-bnb8").toString(), "--prompt",
+                bnb.get("text").asText());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.json().get("loss").asDouble()).isCloseTo(bnb.get("loss").asDouble(), within(1e-5));
+        Run q = run("score", "--model", TestModels.modelDir("tiny-llama").toString(), "--weights", "int8", "--prompt",
+                bnb.get("text").asText());
+        assertThat(q.exit()).as(q.err()).isZero();
+        assertThat(q.json().get("loss").asDouble()).isCloseTo(bnb.get("loss").asDouble(), within(1e-5));
+        Run g = run("generate", "--model", TestModels.modelDir("tiny-llama").toString(), "--weights", "int8",
+                "--prompt", bnb.get("text").asText(), "--max-new-tokens", "4");
+        assertThat(g.exit()).as(g.err()).isZero();
+        assertThat(run("score", "--model", model(), "--weights", "int4", "--prompt", "x").exit()).isNotZero();
+    }
+
     @Test
     void scorePrintsOneJsonObjectMatchingTransformers() throws Exception {
         JsonNode c = golden("unicode");

@@ -46,17 +46,13 @@ public final class Gpt2Model extends DecoderOnlyModel {
                     cfg.layerNormEps());
             LayerNorm ln2 = new LayerNorm(w.load(b + "ln_2.weight", manager, e), w.load(b + "ln_2.bias", manager, e),
                     cfg.layerNormEps());
-            Linear cAttn = Linear.fromInOut(w.load(b + "attn.c_attn.weight", manager, e, 3L * e),
-                    w.load(b + "attn.c_attn.bias", manager, 3L * e));
-            Linear cProj = Linear.fromInOut(w.load(b + "attn.c_proj.weight", manager, e, e),
-                    w.load(b + "attn.c_proj.bias", manager, e));
+            Linear cAttn = Linear.loadConv1d(w, b + "attn.c_attn", manager, e, 3L * e);
+            Linear cProj = Linear.loadConv1d(w, b + "attn.c_proj", manager, e, e);
             MultiHeadAttention attn = new MultiHeadAttention(cAttn, cProj, cfg.heads(), cfg.heads(), cfg.headDim(),
                     cfg.attentionScale(i), null, scalars);
             int inner = cfg.innerSize();
-            Linear fc = Linear.fromInOut(w.load(b + "mlp.c_fc.weight", manager, e, inner),
-                    w.load(b + "mlp.c_fc.bias", manager, inner));
-            Linear proj = Linear.fromInOut(w.load(b + "mlp.c_proj.weight", manager, inner, e),
-                    w.load(b + "mlp.c_proj.bias", manager, e));
+            Linear fc = Linear.loadConv1d(w, b + "mlp.c_fc", manager, e, inner);
+            Linear proj = Linear.loadConv1d(w, b + "mlp.c_proj", manager, inner, e);
             blocks[i] = new DecoderLayer(ln1, attn, ln2, new Mlp(fc, proj, cfg.activation(), scalars));
         }
         lnF = new LayerNorm(w.load(p + "ln_f.weight", manager, e), w.load(p + "ln_f.bias", manager, e),

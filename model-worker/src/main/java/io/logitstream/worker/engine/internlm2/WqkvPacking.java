@@ -71,13 +71,13 @@ record WqkvPacking(int heads, int kvHeads, int headDim) {
     Linear unpack(Checkpoint w, String name, boolean bias, long hidden, NDManager tmp, NDManager manager) {
         requireShape(w, name + ".weight", rows(), hidden);
         try (NDArray order = tmp.create(llamaOrder())) {
-            NDArray weight = reorder(w.load(name + ".weight", tmp), order, manager);
+            NDArray weight = reorder(Linear.loadDense(w, name, tmp, rows(), hidden), order, manager);
             NDArray b = null;
             if (bias) {
                 requireShape(w, name + ".bias", rows());
                 b = reorder(w.load(name + ".bias", tmp), order, manager);
             }
-            return Linear.fromOutIn(weight, b);
+            return Linear.of(w, weight, b, manager);
         }
     }
 

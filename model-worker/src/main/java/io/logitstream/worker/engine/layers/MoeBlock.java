@@ -3,7 +3,6 @@ package io.logitstream.worker.engine.layers;
 import io.logitstream.worker.engine.tensor.Scalars;
 import io.logitstream.worker.engine.tensor.Torch;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -68,7 +67,7 @@ public final class MoeBlock implements FeedForward {
     private final Linear inputAll;
     private final Linear inputRouting;
     private final Linear[] expertGateUp;
-    private final NDArray downAll;
+    private final Linear downAll;
     private final Linear[] expertDown;
     private final Linear sharedDown;
     private final Activation activation;
@@ -125,16 +124,10 @@ public final class MoeBlock implements FeedForward {
             long from = expertsOffset + 2 * e * expertWidth;
             expertGateUp[e] = inputAll.rows(from, from + 2 * expertWidth, manager);
         }
-        NDList downs = new NDList();
-        for (Linear d : down) {
-            downs.add(d.weight());
-        }
-        this.downAll = NDArrays.concat(downs, 1);
-        downAll.attach(manager);
+        this.downAll = Linear.concatColumns(manager, down);
         this.expertDown = new Linear[numExperts];
         for (int e = 0; e < numExperts; e++) {
-            expertDown[e] = Linear.fromOutIn(
-                    Torch.narrow(downAll, 1, e * expertWidth, (e + 1) * expertWidth, manager), null);
+            expertDown[e] = downAll.columns(e * expertWidth, (e + 1) * expertWidth, manager);
         }
         this.sharedDown = sharedDown;
     }
@@ -208,7 +201,7 @@ public final class MoeBlock implements FeedForward {
         Torch.mulInPlace(h, u);
         Torch.mulInPlace(h, dense.reshape(n, numExperts, 1));
         // one GEMM projects every expert and sums them: [n, E*I] x [H, E*I]^T
-        return Torch.linear(h.reshape(n, numExperts * expertWidth), downAll, null);
+        return downAll.forward(h.reshape(n, numExperts * expertWidth));
     }
 
     /** Sparse: each expert that was chosen runs on exactly its tokens. */

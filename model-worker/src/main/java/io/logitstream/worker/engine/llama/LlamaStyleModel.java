@@ -97,11 +97,12 @@ public class LlamaStyleModel extends DecoderOnlyModel {
         return name == null ? null : new RmsNorm(w.load(layer + name, manager, cfg.hidden()), cfg.rmsNormEps(), scalars);
     }
 
-    /** {@code <name>.weight} [out, in] and, when {@code bias}, {@code <name>.bias} [out], loaded into {@code m}. */
+    /**
+     * {@code <name>.weight} [out, in] and, when {@code bias}, {@code <name>.bias} [out], loaded into {@code m}
+     * as the checkpoint's weight mode says (float, int8 as stored by bitsandbytes, or quantized at load).
+     */
     public static Linear linear(Checkpoint w, String name, boolean bias, NDManager m, long out, long in) {
-        NDArray weight = w.load(name + ".weight", m, out, in);
-        NDArray b = bias ? w.load(name + ".bias", m, out) : null;
-        return Linear.fromOutIn(weight, b);
+        return Linear.load(w, name, bias, m, out, in);
     }
 
     /** The gated MLP of the Hub layout ({@code gate_proj}, {@code up_proj}, {@code down_proj}) under {@code prefix}. */

@@ -58,9 +58,9 @@ public final class Qwen2MoeModel extends LlamaStyleModel {
             NDArray downAll = w.load(p + "experts.down_proj", tmp, experts, h, inter);
             for (int e = 0; e < experts; e++) {
                 NDArray gu = Torch.narrow(gateUp, 0, e, e + 1L, tmp).reshape(2 * inter, h);
-                gate[e] = Linear.fromOutIn(Torch.narrow(gu, 0, 0, inter, tmp), null);
-                up[e] = Linear.fromOutIn(Torch.narrow(gu, 0, inter, 2 * inter, tmp), null);
-                down[e] = Linear.fromOutIn(Torch.narrow(downAll, 0, e, e + 1L, tmp).reshape(h, inter), null);
+                gate[e] = Linear.of(w, Torch.narrow(gu, 0, 0, inter, tmp), null, tmp);
+                up[e] = Linear.of(w, Torch.narrow(gu, 0, inter, 2 * inter, tmp), null, tmp);
+                down[e] = Linear.of(w, Torch.narrow(downAll, 0, e, e + 1L, tmp).reshape(h, inter), null, tmp);
             }
         } else {
             for (int e = 0; e < experts; e++) {

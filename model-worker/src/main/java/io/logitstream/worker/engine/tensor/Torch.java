@@ -21,6 +21,8 @@ import ai.djl.pytorch.jni.JniUtils;
  * callers pass the per-forward activation first and the long-lived weight second.
  */
 public final class Torch {
+    private static final String VIEW = "logitstream.view";
+
     private Torch() {
     }
 
@@ -51,7 +53,21 @@ public final class Torch {
     public static NDArray view(NDArray a, long[] from, long[] to, NDManager scope) {
         long[] step = new long[from.length];
         java.util.Arrays.fill(step, 1L);
-        return JniUtils.index(pt(a), from, to, step, (PtNDManager) scope);
+        return markView(JniUtils.index(pt(a), from, to, step, (PtNDManager) scope));
+    }
+
+    /**
+     * Names {@code a} as a view of another tensor's memory, so that memory accounting
+     * ({@code WeightMemory}) does not count its bytes twice. Returns {@code a}.
+     */
+    public static NDArray markView(NDArray a) {
+        a.setName(VIEW);
+        return a;
+    }
+
+    /** Whether {@code a} was made by {@link #view}, {@link #narrow} or marked by {@link #markView}. */
+    public static boolean isView(NDArray a) {
+        return VIEW.equals(a.getName());
     }
 
     /** A view of {@code a} restricted to {@code [from, to)} along one axis. */

@@ -41,13 +41,16 @@ public final class Checkpoint implements AutoCloseable {
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byTensor;
     private final DataType computeType;
+    private final WeightMode weightMode;
+    private List<String> floatModules = List.of();
 
     private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor,
-            DataType computeType) {
+            DataType computeType, WeightMode weightMode) {
         this.dir = dir;
         this.files = files;
         this.byTensor = byTensor;
         this.computeType = computeType;
+        this.weightMode = weightMode;
     }
 
     /** Opens the weights of a checkpoint folder (single file or sharded), to be loaded as fp32. */
@@ -61,24 +64,34 @@ public final class Checkpoint implements AutoCloseable {
      * @param computeType what {@link #load} returns: FLOAT32 (CPU) or FLOAT16 (GPU)
      */
     public static Checkpoint open(Path dir, DataType computeType) {
+        return open(dir, computeType, WeightMode.AS_STORED);
+    }
+
+    /**
+     * Opens the weights of a checkpoint folder (single file or sharded).
+     *
+     * @param computeType what {@link #load} returns: FLOAT32 (CPU) or FLOAT16 (GPU)
+     * @param weightMode how the model's linear layers are to hold their weights (read by the layers)
+     */
+    public static Checkpoint open(Path dir, DataType computeType, WeightMode weightMode) {
         if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
             throw new IllegalArgumentException("compute type must be FLOAT32 or FLOAT16, not " + computeType);
         }
         Path index = dir.resolve(INDEX_FILE);
         Path single = dir.resolve(SINGLE_FILE);
         if (Files.isRegularFile(index)) {
-            return openSharded(dir, index, computeType);
+            return openSharded(dir, index, computeType, weightMode);
         }
         if (Files.isRegularFile(single)) {
             SafetensorsFile f = SafetensorsFile.open(single);
             Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
             f.tensors().keySet().forEach(n -> byTensor.put(n, f));
-            return new Checkpoint(dir, List.of(f), byTensor, computeType);
+            return new Checkpoint(dir, List.of(f), byTensor, computeType, weightMode);
         }
         throw new CheckpointException("no weights in " + dir + ": expected " + SINGLE_FILE + " or " + INDEX_FILE);
     }
 
-    private static Checkpoint openSharded(Path dir, Path index, DataType computeType) {
+    private static Checkpoint openSharded(Path dir, Path index, DataType computeType, WeightMode weightMode) {
         JsonNode weightMap;
         try {
             weightMap = new ObjectMapper().readTree(index.toFile()).get("weight_map");
@@ -117,7 +130,7 @@ public final class Checkpoint implements AutoCloseable {
             opened.forEach(SafetensorsFile::close);
             throw e;
         }
-        return new Checkpoint(dir, Collections.unmodifiableList(opened), byTensor, computeType);
+        return new Checkpoint(dir, Collections.unmodifiableList(opened), byTensor, computeType, weightMode);
     }
 
     public Path dir() {
@@ -127,6 +140,59 @@ public final class Checkpoint implements AutoCloseable {
     /** The type {@link #load} returns (the model's compute type). */
     public DataType computeType() {
         return computeType;
+    }
+
+    /** How linear layers hold their weights ({@link io.logitstream.worker.engine.layers.Linear#load}). */
+    public WeightMode weightMode() {
+        return weightMode;
+    }
+
+    /**
+     * Names of linear layers kept in float even in mode INT8, matched by substring as transformers
+     * matches {@code llm_int8_skip_modules}. Returns this checkpoint.
+     */
+    public Checkpoint keepFloat(List<String> moduleNames) {
+        this.floatModules = List.copyOf(moduleNames);
+        return this;
+    }
+
+    /** Whether the float linear layer {@code name} is to be quantized at load (mode INT8 and not kept float). */
+    public boolean quantizes(String name) {
+        if (weightMode != WeightMode.INT8) {
+            return false;
+        }
+        for (String keep : floatModules) {
+            if (name.contains(keep)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the linear layer {@code name} is stored the way bitsandbytes saves an 8-bit
+     * {@code Linear8bitLt}: {@code <name>.weight} int8 [out, in] and {@code <name>.SCB} fp32 [out],
+     * the absmax of each row (a {@code <name>.weight_format} scalar may sit beside them; 0 means
+     * row-major, the only format bitsandbytes still writes).
+     */
+    public boolean storesInt8(String name) {
+        String weight = name + ".weight";
+        return has(weight) && info(weight).dtype() == TensorDType.I8 && has(name + ".SCB");
+    }
+
+    /** An int8 tensor as stored (INT8, shape checked), e.g. a bitsandbytes weight; see {@link #storesInt8}. */
+    public NDArray loadInt8(String name, NDManager manager, long... expectedShape) {
+        TensorInfo info = info(name);
+        if (info.dtype() != TensorDType.I8 || !Arrays.equals(info.shape(), expectedShape)) {
+            throw new CheckpointException("tensor '" + name + "' in " + byTensor.get(name).path() + " is "
+                    + info.dtype() + Arrays.toString(info.shape()) + ", expected I8" + Arrays.toString(expectedShape));
+        }
+        try (NDArray mapped = manager.create(byTensor.get(name).map(info), new Shape(info.shape()), DataType.INT8)) {
+            // a copy: the wrapped array may alias the read-only mapping, and its pages should not stay resident
+            NDArray copy = mapped.duplicate();
+            copy.attach(manager);
+            return copy;
+        }
     }
 
     /** The weight files in a stable order (for fingerprinting). */
@@ -174,7 +240,8 @@ public final class Checkpoint implements AutoCloseable {
                 return toCompute(manager.create(bf16ToF32(data, info.elementCount()), shape, DataType.FLOAT32));
             default:
                 throw new CheckpointException("tensor '" + name + "' in " + f.path() + " has dtype "
-                        + info.dtype() + "; weights must be F32, F16 or BF16");
+                        + info.dtype() + "; weights must be F32, F16 or BF16 (int8 only as a bitsandbytes"
+                        + " 8-bit linear weight with its SCB)");
         }
     }
 
