@@ -1,0 +1,70 @@
+package io.logitstream.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logitstream.worker.engine.TestModels;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+/**
+ * {@code score} and {@code generate} on fixtures/models/tiny-chatglm3, a ChatGLM3-style folder whose
+ * only tokenizer is tokenizer.model with the remote-code ChatGLMTokenizer: text gets [gMASK] sop in
+ * front, messages become build_chat_input's ids; the numbers and greedy ids (stopping at </s>,
+ * <|user|>, <|observation|>) are transformers' GlmForCausalLM on the same weights.
+ */
+class ChatGlm3ModelCommandsTest {
+
+    private static JsonNode run(String... args) throws Exception {
+        CommandLine cli = WorkerCliMain.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        assertThat(exit).as(err.toString()).isZero();
+        return new ObjectMapper().readTree(out.toString());
+    }
+
+    private static String model() {
+        return TestModels.root().resolve("fixtures/models/tiny-chatglm3").toString();
+    }
+
+    private static JsonNode golden(int i) {
+        return TestModels.readJson(TestModels.root().resolve("fixtures/golden/tiny-chatglm3.json")).get("cases").get(i);
+    }
+
+    private static String[] prompt(JsonNode c) throws Exception {
+        return c.has("text") ? new String[] {"--text", c.get("text").asText()}
+                : new String[] {"--messages", new ObjectMapper().writeValueAsString(c.get("messages"))};
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void scoreMatchesTransformers(int i) throws Exception {
+        JsonNode c = golden(i);
+        String[] p = prompt(c);
+        JsonNode j = run("score", "--model", model(), p[0], p[1], "--add-generation-prompt");
+        assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
+        for (int t = 1; t < c.get("input_ids").size(); t++) {
+            assertThat(j.get("token_logprobs").get(t).asDouble())
+                    .isCloseTo(c.get("token_logprobs").get(t).asDouble(), within(1e-4));
+        }
+        assertThat(j.get("loss").asDouble()).isCloseTo(c.get("loss").asDouble(), within(1e-4));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2})
+    void generateMatchesTransformers(int i) throws Exception {
+        JsonNode c = golden(i);
+        String[] p = prompt(c);
+        JsonNode j = run("generate", "--model", model(), p[0], p[1], "--max-new-tokens", "8", "--stream");
+        assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
+        assertThat(j.get("new_ids")).isEqualTo(c.get("greedy_new_ids"));
+    }
+}
