@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * ChatGLM3's {@code ChatGLMTokenizer.build_chat_input} as ids: {@code [gMASK] sop}, then per message
+ * ChatGLM3's {@code ChatGLMTokenizer.build_chat_input} (GLM-4's ChatGLM4Tokenizer has the same) as ids: {@code [gMASK] sop}, then per message
  * its role token, SentencePiece's ids of {@code metadata + "\n"} and of the content (each encoded on
  * its own, without the added-token split), then {@code <|assistant|>} when a reply is asked for.
  * Messages carry no metadata here, so the role line is {@code "\n"}, as for every message of
@@ -33,7 +33,9 @@ final class ChatGlm3Prompt implements ChatIdsEncoder {
     /** For a tokenizer with ChatGLM3's command tokens ({@link TextTokenizer#commandTokenId}); empty otherwise. */
     static Optional<ChatIdsEncoder> of(TextTokenizer tokenizer) {
         Integer gmask = tokenizer.commandTokenId("[gMASK]");
-        Integer sop = tokenizer.commandTokenId("sop");
+        // ChatGLM3 calls it sop, GLM-4 (same build_chat_input) <sop>
+        Integer sop = tokenizer.commandTokenId("sop") != null ? tokenizer.commandTokenId("sop")
+                : tokenizer.commandTokenId("<sop>");
         if (gmask == null || sop == null) {
             return Optional.empty();
         }

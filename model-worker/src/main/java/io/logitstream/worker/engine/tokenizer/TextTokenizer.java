@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * see {@link HuggingFaceBackend}) wins; without it a SentencePiece {@code tokenizer.model} is
  * tokenized like transformers' slow {@code LlamaTokenizer} ({@link SentencePieceBackend}), or, with
  * {@code tokenizer_class: ChatGLMTokenizer}, like ChatGLM3's remote-code tokenizer
- * ({@link ChatGlmSentencePieceBackend}), with the
+ * ({@link ChatGlmSentencePieceBackend}); a {@code tokenizer.model} that is a tiktoken rank file (or
+ * {@code tokenizer_class: ChatGLM4Tokenizer}) like GLM-4's ({@link ChatGlm4TiktokenBackend}); with the
  * added tokens of {@code tokenizer_config.json}, {@code added_tokens.json} and
  * {@code special_tokens_map.json}. Neither file: the tokenizer is {@linkplain #isAvailable()
  * unavailable}. Nothing is ever fetched from the hub.
@@ -66,6 +67,9 @@ public final class TextTokenizer implements AutoCloseable {
         Path json = dir.resolve(FILE);
         if (Files.isRegularFile(json)) {
             return new TextTokenizer(HuggingFaceBackend.load(json, config), config, null);
+        }
+        if (Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE)) && ChatGlm4TiktokenBackend.appliesTo(dir, config)) {
+            return new TextTokenizer(ChatGlm4TiktokenBackend.load(dir, config), config, null);
         }
         if (Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE)) && ChatGlmSentencePieceBackend.appliesTo(config)) {
             return new TextTokenizer(ChatGlmSentencePieceBackend.load(dir, config), config, null);

@@ -85,4 +85,24 @@ class ChatGlm3PromptTest {
             assertThat(r.text()).isEqualTo(model.tokenizer().decode(new int[] {hello, hello}, true));
         }
     }
+
+    /**
+     * tiny-glm4-chat (GLM-4's tiktoken tokenizer.model, ChatGLM4Tokenizer): messages go through its
+     * tokenizer_config.json chat template like apply_chat_template; build_chat_input (the same
+     * per-message scheme with <sop>) is available too; stops at <|endoftext|>, <|user|>, <|observation|>.
+     */
+    @Test
+    void glm4sOriginalFolderUsesItsTemplateAndKnowsBuildChatInput() {
+        LoadedModel glm4 = TestModels.model("tiny-glm4-chat");
+        JsonNode chats = TestModels.readJson(TestModels.root().resolve("fixtures/golden/glm4-tiktoken.json"))
+                .get("chats");
+        var buildChatInput = ChatGlmChat.builtInIds(glm4.config(), glm4.tokenizer()).orElseThrow();
+        for (JsonNode c : chats) {
+            List<ChatMessage> messages = messages(c.get("messages"));
+            assertThat(glm4.encodeChat(messages, true)).containsExactly(TestModels.ints(c.get("template_ids")));
+            assertThat(buildChatInput.encode(messages, true))
+                    .containsExactly(TestModels.ints(c.get("build_chat_input_ids")));
+        }
+        assertThat(glm4.generationDefaults().eosTokenIds()).isEqualTo(Set.of(3000, 3007, 3009));
+    }
 }

@@ -9,16 +9,17 @@ import io.logitstream.worker.engine.TestModels;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /**
- * {@code score} and {@code generate} on fixtures/models/tiny-chatglm3, a ChatGLM3-style folder whose
- * only tokenizer is tokenizer.model with the remote-code ChatGLMTokenizer: text gets [gMASK] sop in
- * front, messages become build_chat_input's ids; the numbers and greedy ids (stopping at </s>,
- * <|user|>, <|observation|>) are transformers' GlmForCausalLM on the same weights.
+ * {@code score} and {@code generate} on the original-folder tokenizers: fixtures/models/tiny-chatglm3
+ * (ChatGLM3: SentencePiece tokenizer.model with the remote-code ChatGLMTokenizer; messages become
+ * build_chat_input's ids) and tiny-glm4-chat (GLM-4: tiktoken tokenizer.model with ChatGLM4Tokenizer;
+ * messages through its chat_template). Text gets [gMASK] sop / [gMASK] <sop> in front; the numbers
+ * and greedy ids (stopping at the end and role tokens) are transformers' GlmForCausalLM on the same weights.
  */
-class ChatGlm3ModelCommandsTest {
+class ChatGlmOriginalFolderCommandsTest {
 
     private static JsonNode run(String... args) throws Exception {
         CommandLine cli = WorkerCliMain.commandLine();
@@ -31,12 +32,12 @@ class ChatGlm3ModelCommandsTest {
         return new ObjectMapper().readTree(out.toString());
     }
 
-    private static String model() {
-        return TestModels.root().resolve("fixtures/models/tiny-chatglm3").toString();
+    private static String model(String name) {
+        return TestModels.root().resolve("fixtures/models/" + name).toString();
     }
 
-    private static JsonNode golden(int i) {
-        return TestModels.readJson(TestModels.root().resolve("fixtures/golden/tiny-chatglm3.json")).get("cases").get(i);
+    private static JsonNode golden(String name, int i) {
+        return TestModels.readJson(TestModels.root().resolve("fixtures/golden/" + name + ".json")).get("cases").get(i);
     }
 
     private static String[] prompt(JsonNode c) throws Exception {
@@ -45,11 +46,12 @@ class ChatGlm3ModelCommandsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2})
-    void scoreMatchesTransformers(int i) throws Exception {
-        JsonNode c = golden(i);
+    @CsvSource({"tiny-chatglm3,0", "tiny-chatglm3,1", "tiny-chatglm3,2", "tiny-glm4-chat,0", "tiny-glm4-chat,1",
+        "tiny-glm4-chat,2"})
+    void scoreMatchesTransformers(String name, int i) throws Exception {
+        JsonNode c = golden(name, i);
         String[] p = prompt(c);
-        JsonNode j = run("score", "--model", model(), p[0], p[1], "--add-generation-prompt");
+        JsonNode j = run("score", "--model", model(name), p[0], p[1], "--add-generation-prompt");
         assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
         for (int t = 1; t < c.get("input_ids").size(); t++) {
             assertThat(j.get("token_logprobs").get(t).asDouble())
@@ -59,11 +61,12 @@ class ChatGlm3ModelCommandsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(ints = {0, 1, 2})
-    void generateMatchesTransformers(int i) throws Exception {
-        JsonNode c = golden(i);
+    @CsvSource({"tiny-chatglm3,0", "tiny-chatglm3,1", "tiny-chatglm3,2", "tiny-glm4-chat,0", "tiny-glm4-chat,1",
+        "tiny-glm4-chat,2"})
+    void generateMatchesTransformers(String name, int i) throws Exception {
+        JsonNode c = golden(name, i);
         String[] p = prompt(c);
-        JsonNode j = run("generate", "--model", model(), p[0], p[1], "--max-new-tokens", "8", "--stream");
+        JsonNode j = run("generate", "--model", model(name), p[0], p[1], "--max-new-tokens", "8", "--stream");
         assertThat(j.get("input_ids")).isEqualTo(c.get("input_ids"));
         assertThat(j.get("new_ids")).isEqualTo(c.get("greedy_new_ids"));
     }
