@@ -37,9 +37,13 @@ import java.util.Map;
  */
 final class ChatGlmSentencePieceBackend implements TokenizerBackend {
     static final String TOKENIZER_CLASS = "ChatGLMTokenizer";
-    /** SPTokenizer's command tokens, in id order after the SentencePiece vocabulary. */
+    /** ChatGLM3's SPTokenizer command tokens, in id order after the SentencePiece vocabulary. */
     static final List<String> COMMANDS = List.of("[MASK]", "[gMASK]", "[sMASK]", "sop", "eop", "<|system|>",
             "<|user|>", "<|assistant|>", "<|observation|>");
+    /** ChatGLM2's: the same class name and vocabulary, without the role tokens. */
+    static final List<String> CHATGLM2_COMMANDS = COMMANDS.subList(0, 5);
+    /** The remote code the folder ships (read, never run), which tells ChatGLM2 from ChatGLM3. */
+    static final String REMOTE_CODE_FILE = "tokenization_chatglm.py";
     private static final SpecialTokens DEFAULTS = new SpecialTokens(null, "</s>", "<unk>", "<unk>");
 
     private final SentencePieceModel model;
@@ -52,14 +56,18 @@ final class ChatGlmSentencePieceBackend implements TokenizerBackend {
     /** The ids that decode to nothing: bos, eos and unk (SPTokenizer's pad); SentencePiece's default pieces. */
     private final List<Integer> silentIds = new ArrayList<>();
 
+    /** The command tokens in id order: ChatGLM3's nine or ChatGLM2's five. */
+    private final List<String> commandOrder;
+
     private ChatGlmSentencePieceBackend(Path dir, SentencePieceModel model, JsonNode config) {
+        this.commandOrder = commandsOf(dir);
         this.model = model;
         this.native_ = new SpTokenizer(model.bytes());
         this.processor = native_.getProcessor();
         this.decoder = new SentencePieceDecoder(model, model.addDummyPrefix());
-        for (int i = 0; i < COMMANDS.size(); i++) {
-            commands.put(COMMANDS.get(i), model.size() + i);
-            commandNames.put(model.size() + i, COMMANDS.get(i));
+        for (int i = 0; i < commandOrder.size(); i++) {
+            commands.put(commandOrder.get(i), model.size() + i);
+            commandNames.put(model.size() + i, commandOrder.get(i));
         }
         for (String piece : List.of("<s>", "</s>", "<unk>")) {
             Integer id = model.exactId(piece);
@@ -68,7 +76,25 @@ final class ChatGlmSentencePieceBackend implements TokenizerBackend {
             }
         }
         silentIds.add(model.unkId());
-        this.added = new AddedTokens(dir, config, DEFAULTS, this::vocabId, model.size() + COMMANDS.size());
+        this.added = new AddedTokens(dir, config, DEFAULTS, this::vocabId, model.size() + commandOrder.size());
+    }
+
+    /**
+     * ChatGLM3's commands, unless the folder's own tokenization_chatglm.py has no role tokens
+     * (ChatGLM2's, whose prompt is plain text): then only {@code [MASK] [gMASK] [sMASK] sop eop}.
+     */
+    private static List<String> commandsOf(Path dir) {
+        Path remote = dir.resolve(REMOTE_CODE_FILE);
+        if (Files.isRegularFile(remote)) {
+            try {
+                if (!Files.readString(remote).contains("<|user|>")) {
+                    return CHATGLM2_COMMANDS;
+                }
+            } catch (IOException e) {
+                throw new TokenizerException("cannot read " + remote + ": " + e.getMessage(), e);
+            }
+        }
+        return COMMANDS;
     }
 
     static boolean appliesTo(JsonNode config) {
@@ -144,7 +170,7 @@ final class ChatGlmSentencePieceBackend implements TokenizerBackend {
             if (skipSpecialTokens && added.isSpecial(token)) {
                 continue;
             }
-            if (t != null && added.decodesAlone(t, model.size() + COMMANDS.size())) {
+            if (t != null && added.decodesAlone(t, model.size() + commandOrder.size())) {
                 if (!current.isEmpty()) {
                     String s = decoder.decode(current);
                     if (!s.isEmpty()) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.logitstream.worker.engine.TestModels;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * ChatGLM3's tokenizer (SentencePiece tokenizer.model + remote-code ChatGLMTokenizer) against the
@@ -109,6 +111,22 @@ class ChatGlmSentencePieceTokenizerTest {
                 streamed.append(d.flush());
                 assertThat(streamed.toString()).isEqualTo(t.decode(ids, true));
             }
+        }
+    }
+
+    /** ChatGLM2 ships the same class name with only five commands; its tokenization_chatglm.py has no role tokens. */
+    @Test
+    void aChatGlm2FolderHasNoRoleTokens(@TempDir Path tmp) throws Exception {
+        for (String f : List.of("tokenizer.model", "tokenizer_config.json")) {
+            Files.copy(folder().resolve(f), tmp.resolve(f));
+        }
+        Files.writeString(tmp.resolve("tokenization_chatglm.py"),
+                "special_tokens = [\"[MASK]\", \"[gMASK]\", \"[sMASK]\", \"sop\", \"eop\"]\n");
+        try (TextTokenizer t = TextTokenizer.load(tmp); TextTokenizer chatglm3 = TextTokenizer.load(folder())) {
+            assertThat(t.commandTokenId("[gMASK]")).isEqualTo(chatglm3.commandTokenId("[gMASK]"));
+            assertThat(t.commandTokenId("eop")).isEqualTo(chatglm3.commandTokenId("eop"));
+            assertThat(t.commandTokenId("<|system|>")).isNull();
+            assertThat(t.encode("Hello world")).containsExactly(chatglm3.encode("Hello world"));
         }
     }
 }
