@@ -33,7 +33,8 @@ public final class LoadedModel implements AutoCloseable {
     private final long loadMillis;
 
     LoadedModel(String name, Path dir, CausalLanguageModel model, TextTokenizer tokenizer, ChatTemplate chatTemplate,
-            ChatIdsEncoder chatIds, GenerationDefaults generationDefaults, ModelFingerprint fingerprint, Device device, long loadMillis) {
+            ChatIdsEncoder chatIds, GenerationDefaults generationDefaults, ModelFingerprint fingerprint, Device device,
+            long loadMillis) {
         this.name = name;
         this.dir = dir;
         this.model = model;

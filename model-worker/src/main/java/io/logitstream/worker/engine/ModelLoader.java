@@ -92,7 +92,8 @@ public final class ModelLoader {
             LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {} in {} ms, {}", modelName,
                     config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(), device,
                     computeType, millis, fingerprint);
-            return new LoadedModel(modelName, dir, model, tokenizer, chat, chatIds, defaults, fingerprint, device, millis);
+            return new LoadedModel(modelName, dir, model, tokenizer, chat, chatIds, defaults, fingerprint, device,
+                    millis);
         } catch (RuntimeException e) {
             if (model != null) {
                 model.close();

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * ChatGLM3's {@code ChatGLMTokenizer.build_chat_input} (GLM-4's ChatGLM4Tokenizer has the same) as ids: {@code [gMASK] sop}, then per message
+ * ChatGLM3's {@code ChatGLMTokenizer.build_chat_input} (GLM-4's ChatGLM4Tokenizer has the same) as
+ * ids: {@code [gMASK] sop}, then per message
  * its role token, SentencePiece's ids of {@code metadata + "\n"} and of the content (each encoded on
  * its own, without the added-token split), then {@code <|assistant|>} when a reply is asked for.
  * Messages carry no metadata here, so the role line is {@code "\n"}, as for every message of

@@ -58,7 +58,7 @@ final class ChatGlm4TiktokenBackend implements TokenizerBackend {
         this.added = new AddedTokens(dir, config, DEFAULTS, commands::get, vocabSize);
     }
 
-    /** ChatGLM4Tokenizer by name, or any tokenizer.model that is a tiktoken rank file (GLM-4's is the only kind we know). */
+    /** ChatGLM4Tokenizer by name, or a tokenizer.model that is a tiktoken rank file (GLM-4's is the one we know). */
     static boolean appliesTo(Path dir, JsonNode config) {
         return TOKENIZER_CLASS.equals(config.path("tokenizer_class").asText())
                 || TiktokenBpe.isRankFile(dir.resolve(SentencePieceBackend.FILE));

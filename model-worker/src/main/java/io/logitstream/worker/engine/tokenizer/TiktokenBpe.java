@@ -35,7 +35,7 @@ final class TiktokenBpe {
         this.pattern = pattern;
     }
 
-    /** Whether the file is a tiktoken rank file (its first line is base64 and a number), not SentencePiece's protobuf. */
+    /** Whether the file is a tiktoken rank file (first line: base64 and a number), not SentencePiece's protobuf. */
     static boolean isRankFile(Path file) {
         byte[] head = new byte[256];
         int n;

@@ -110,7 +110,8 @@ class ChatGlm4TiktokenTokenizerTest {
     @Test
     void streamingNeverEmitsHalfACharacter() {
         try (TextTokenizer t = TextTokenizer.load(folder())) {
-            for (String text : List.of("你好，世界！ 🚀🚀 Ærøskøbing", "ℌ𝔢𝔩𝔩𝔬 👩‍👩‍👧 مرحبا", "日本語のテキスト")) {
+            for (String text : List.of("你好，世界！ 🚀🚀 Ærøskøbing", "ℌ𝔢𝔩𝔩𝔬 👩‍👩‍👧 مرحبا",
+                    "日本語のテキスト")) {
                 int[] ids = t.encode(text, false);
                 StreamingDetokenizer d = StreamingDetokenizer.of(t);
                 StringBuilder streamed = new StringBuilder();

@@ -87,7 +87,7 @@ class ChatGlmSentencePieceTokenizerTest {
             assertThat(t.eosTokenId()).isEqualTo(g.get("eos_token_id").asInt());
             assertThat(t.padTokenId()).isEqualTo(g.get("pad_token_id").asInt());
             assertThat(t.bosTokenId()).isNull();
-            // <|observation|> is no added token of this folder: in text it is SentencePiece pieces, as in the remote code
+            // <|observation|> is no added token of this folder: in text it is SentencePiece pieces (as remote code)
             assertThat(t.encode("<|observation|>", false)).hasSizeGreaterThan(1);
             // other tokenizers define no command tokens
             assertThat(TestModels.tinyGpt2().tokenizer().commandTokenId("[gMASK]")).isNull();
@@ -97,7 +97,8 @@ class ChatGlmSentencePieceTokenizerTest {
     @Test
     void streamingNeverEmitsHalfACharacter() {
         try (TextTokenizer t = TextTokenizer.load(folder())) {
-            for (String text : List.of("Unseen: 🦀 ☃ ✓", "你好，世界！ 🚀🚀 Ærøskøbing", "ℌ𝔢𝔩𝔩𝔬 🦀🦀🦀")) {
+            for (String text : List.of("Unseen: 🦀 ☃ ✓", "你好，世界！ 🚀🚀 Ærøskøbing",
+                    "ℌ𝔢𝔩𝔩𝔬 🦀🦀🦀")) {
                 int[] ids = t.encode(text);
                 StreamingDetokenizer d = StreamingDetokenizer.of(t);
                 StringBuilder streamed = new StringBuilder();
