@@ -6,6 +6,7 @@ import io.logitstream.worker.engine.classification.SequenceClassifier;
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.tokenizer.ChatMessage;
+import io.logitstream.worker.engine.tokenizer.ChatIdsEncoder;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
 import io.logitstream.worker.engine.tokenizer.TokenizerException;
@@ -24,18 +25,22 @@ public final class LoadedModel implements AutoCloseable {
     private final CausalLanguageModel model;
     private final TextTokenizer tokenizer;
     private final ChatTemplate chatTemplate;
+    /** Builds chat ids directly where the model's own code does (ChatGLM3); null: render, then encode. */
+    private final ChatIdsEncoder chatIds;
     private final GenerationDefaults generationDefaults;
     private final ModelFingerprint fingerprint;
     private final Device device;
     private final long loadMillis;
 
     LoadedModel(String name, Path dir, CausalLanguageModel model, TextTokenizer tokenizer, ChatTemplate chatTemplate,
-            GenerationDefaults generationDefaults, ModelFingerprint fingerprint, Device device, long loadMillis) {
+            ChatIdsEncoder chatIds, GenerationDefaults generationDefaults, ModelFingerprint fingerprint, Device device,
+            long loadMillis) {
         this.name = name;
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
         this.chatTemplate = chatTemplate;
+        this.chatIds = chatIds;
         this.generationDefaults = generationDefaults;
         this.fingerprint = fingerprint;
         this.device = device;
@@ -99,10 +104,16 @@ public final class LoadedModel implements AutoCloseable {
      * @throws TokenizerException when the model has no chat template
      */
     public int[] encodeChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        if (chatIds != null) {
+            return chatIds.encode(messages, addGenerationPrompt);
+        }
         return tokenizer.encode(renderChat(messages, addGenerationPrompt), false);
     }
 
-    /** The chat template's text for these messages. */
+    /**
+     * The chat template's text for these messages (for ChatGLM3's built-in format a view of the
+     * prompt: its ids are built per message, see {@link ChatIdsEncoder}).
+     */
     public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
         if (chatTemplate == null) {
             throw new TokenizerException("model '" + name + "' has no chat_template in tokenizer_config.json;"

@@ -10,6 +10,7 @@ import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.glm.ChatGlmChat;
 import io.logitstream.worker.engine.config.QuantizationConfig;
+import io.logitstream.worker.engine.tokenizer.ChatIdsEncoder;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
 import io.logitstream.worker.engine.weights.Checkpoint;
@@ -84,8 +85,10 @@ public final class ModelLoader {
         CausalLanguageModel model = null;
         try {
             // ChatGLM folders keep their chat format and stop tokens in remote code: built-in equivalents
-            ChatTemplate chat = ChatTemplate.from(tokenizer.config(), tokenizer.specialTokens())
-                    .or(() -> ChatGlmChat.builtInTemplate(config, tokenizer)).orElse(null);
+            Optional<ChatTemplate> configured = ChatTemplate.from(tokenizer.config(), tokenizer.specialTokens());
+            ChatTemplate chat = configured.or(() -> ChatGlmChat.builtInTemplate(config, tokenizer)).orElse(null);
+            ChatIdsEncoder chatIds = configured.isPresent() ? null
+                    : ChatGlmChat.builtInIds(config, tokenizer).orElse(null);
             GenerationDefaults defaults = ChatGlmChat.withRoleStops(GenerationDefaults.load(dir, config), config,
                     tokenizer);
             List<Path> weightFiles;
@@ -108,7 +111,8 @@ public final class ModelLoader {
             LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {}, linear weights {}, in {} ms, {}",
                     modelName, config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(),
                     device, computeType, mode, millis, fingerprint);
-            return new LoadedModel(modelName, dir, model, tokenizer, chat, defaults, fingerprint, device, millis);
+            return new LoadedModel(modelName, dir, model, tokenizer, chat, chatIds, defaults, fingerprint, device,
+                    millis);
         } catch (RuntimeException e) {
             if (model != null) {
                 model.close();

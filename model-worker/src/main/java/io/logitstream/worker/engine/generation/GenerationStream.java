@@ -119,7 +119,9 @@ public final class GenerationStream {
         history[promptIds.length + produced] = token;
         produced++;
         boolean isEos = eos.contains(token);
-        String delta = detok == null ? "" : detok.add(token);
+        // the stop token is not part of the reply: ChatGLM3's role stops (<|user|>) are not special
+        // tokens, so skip_special_tokens would keep their text (its chat() drops the last id too)
+        String delta = detok == null || isEos ? "" : detok.add(token);
         if (detok != null && (isEos || produced == maxNew)) {
             delta += detok.flush();
         }
@@ -142,7 +144,8 @@ public final class GenerationStream {
     /** The finished generation (or what it has so far). */
     public GenerationResult result(long prefillNanos, long decodeNanos) {
         int[] ids = Arrays.copyOfRange(history, promptIds.length, promptIds.length + produced);
-        String text = detok != null ? stops.truncate(loaded.tokenizer().decode(ids, true)) : "";
+        int[] replyIds = reason == FinishReason.EOS ? Arrays.copyOf(ids, ids.length - 1) : ids;
+        String text = detok != null ? stops.truncate(loaded.tokenizer().decode(replyIds, true)) : "";
         return new GenerationResult(promptIds.clone(), ids, text, reason, Arrays.copyOf(logprobs, produced),
                 Arrays.copyOf(topIds, produced), Arrays.copyOf(topLps, produced), prefillNanos, decodeNanos,
                 Arrays.copyOf(selected, produced));

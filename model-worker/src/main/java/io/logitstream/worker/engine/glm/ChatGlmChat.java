@@ -2,6 +2,7 @@ package io.logitstream.worker.engine.glm;
 
 import io.logitstream.worker.engine.config.GenerationDefaults;
 import io.logitstream.worker.engine.config.ModelConfig;
+import io.logitstream.worker.engine.tokenizer.ChatIdsEncoder;
 import io.logitstream.worker.engine.tokenizer.ChatTemplate;
 import io.logitstream.worker.engine.tokenizer.SpecialTokens;
 import io.logitstream.worker.engine.tokenizer.TextTokenizer;
@@ -64,6 +65,20 @@ public final class ChatGlmChat {
     }
 
     /**
+     * For a chatglm folder whose tokenizer is ChatGLM3's own ({@code ChatGLMTokenizer}, with command
+     * tokens), {@code build_chat_input}'s ids ({@link ChatGlm3Prompt}), which the built-in template's
+     * text only approximates (it encodes each message on its own); empty otherwise. Used only when
+     * tokenizer_config.json has no chat template (transformers' {@code apply_chat_template} renders
+     * that one).
+     */
+    public static Optional<ChatIdsEncoder> builtInIds(ModelConfig config, TextTokenizer tokenizer) {
+        if (!applies(config) || !tokenizer.isAvailable()) {
+            return Optional.empty();
+        }
+        return ChatGlm3Prompt.of(tokenizer);
+    }
+
+    /**
      * For a chatglm folder, {@code defaults} with the tokenizer's end token and the role tokens
      * {@code <|user|>}, {@code <|observation|>} added to the stop ids (those the tokenizer has);
      * other models' defaults unchanged.
@@ -88,8 +103,15 @@ public final class ChatGlmChat {
                 defaults.topK(), defaults.topP(), defaults.repetitionPenalty());
     }
 
-    /** The id of {@code token} when the tokenizer holds it as one token (decoding back to itself), else null. */
+    /**
+     * The id of {@code token}: a command token of the tokenizer class (ChatGLMTokenizer's), or one
+     * the tokenizer holds as one token (decoding back to itself); else null.
+     */
     static Integer singleTokenId(TextTokenizer tokenizer, String token) {
+        Integer command = tokenizer.commandTokenId(token);
+        if (command != null) {
+            return command;
+        }
         int[] ids = tokenizer.encode(token, false);
         if (ids.length != 1 || !token.equals(tokenizer.decode(ids, false))) {
             return null;

@@ -13,7 +13,10 @@ import java.nio.file.Path;
  * <p>Two backends, chosen by the files in the folder, in transformers' AutoTokenizer order:
  * {@code tokenizer.json} (the fast tokenizer: DJL's binding of the Rust {@code tokenizers} library,
  * see {@link HuggingFaceBackend}) wins; without it a SentencePiece {@code tokenizer.model} is
- * tokenized like transformers' slow {@code LlamaTokenizer} ({@link SentencePieceBackend}), with the
+ * tokenized like transformers' slow {@code LlamaTokenizer} ({@link SentencePieceBackend}), or, with
+ * {@code tokenizer_class: ChatGLMTokenizer}, like ChatGLM3's remote-code tokenizer
+ * ({@link ChatGlmSentencePieceBackend}); a {@code tokenizer.model} that is a tiktoken rank file (or
+ * {@code tokenizer_class: ChatGLM4Tokenizer}) like GLM-4's ({@link ChatGlm4TiktokenBackend}); with the
  * added tokens of {@code tokenizer_config.json}, {@code added_tokens.json} and
  * {@code special_tokens_map.json}. Neither file: the tokenizer is {@linkplain #isAvailable()
  * unavailable}. Nothing is ever fetched from the hub.
@@ -64,6 +67,12 @@ public final class TextTokenizer implements AutoCloseable {
         Path json = dir.resolve(FILE);
         if (Files.isRegularFile(json)) {
             return new TextTokenizer(HuggingFaceBackend.load(json, config), config, null);
+        }
+        if (Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE)) && ChatGlm4TiktokenBackend.appliesTo(dir, config)) {
+            return new TextTokenizer(ChatGlm4TiktokenBackend.load(dir, config), config, null);
+        }
+        if (Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE)) && ChatGlmSentencePieceBackend.appliesTo(config)) {
+            return new TextTokenizer(ChatGlmSentencePieceBackend.load(dir, config), config, null);
         }
         if (Files.isRegularFile(dir.resolve(SENTENCEPIECE_FILE))) {
             return new TextTokenizer(SentencePieceBackend.load(dir, config), config, null);
@@ -125,6 +134,23 @@ public final class TextTokenizer implements AutoCloseable {
     /** The id of one token string (a special or added token, or a vocabulary entry), or null. */
     public Integer tokenToId(String token) {
         return require().tokenToId(token);
+    }
+
+    /**
+     * The id of a command token that the tokenizer class defines outside its files (ChatGLM's
+     * {@code [gMASK]}, {@code sop}, {@code <|user|>}...), or null when it defines none.
+     */
+    public Integer commandTokenId(String token) {
+        return require().commandId(token);
+    }
+
+    /**
+     * The model tokenizer's ids for the text without the split on added tokens and without special
+     * tokens: ChatGLM's {@code SPTokenizer.encode}, which {@code build_chat_input} uses per message.
+     * Other tokenizers: {@code encode(text, false)}.
+     */
+    public int[] encodeWithoutAddedTokens(String text) {
+        return require().encodeWithoutAddedTokens(text);
     }
 
     /** False for a checkpoint without a tokenizer file (see {@link #loadIfPresent}). */

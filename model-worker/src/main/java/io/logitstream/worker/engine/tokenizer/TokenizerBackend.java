@@ -15,6 +15,23 @@ interface TokenizerBackend extends AutoCloseable {
     /** The id of one token string (an added/special token or a vocabulary entry), or null. */
     Integer tokenToId(String token);
 
+    /**
+     * The id of a command token a tokenizer class defines outside its vocabulary files (ChatGLM's
+     * {@code [gMASK]}, {@code sop}, role tokens), or null: most tokenizers have none.
+     */
+    default Integer commandId(String token) {
+        return null;
+    }
+
+    /**
+     * The model tokenizer's own ids for the text, without the added-token split and without
+     * special tokens (ChatGLM's {@code SPTokenizer.encode}); for most tokenizers the same as
+     * {@code encode(text, false)}.
+     */
+    default int[] encodeWithoutAddedTokens(String text) {
+        return encode(text, false);
+    }
+
     /** The special-token strings in effect (from the tokenizer files and the class defaults). */
     SpecialTokens specialTokens();
 
