@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.gpt2.Gpt2Model;
 import io.logitstream.worker.engine.internlm2.InternLm2Model;
+import io.logitstream.worker.engine.internvl.InternVlConfig;
+import io.logitstream.worker.engine.internvl.InternVlModel;
 import io.logitstream.worker.engine.llama.LlamaModel;
 import io.logitstream.worker.engine.mistral.MistralModel;
 import io.logitstream.worker.engine.qwen2.Qwen2Model;
@@ -37,6 +39,8 @@ public final class ModelArchitectures {
         REGISTRY.put(Qwen2Model.MODEL_TYPE, Qwen2Model::load);
         REGISTRY.put(Qwen2MoeModel.MODEL_TYPE, Qwen2MoeModel::load);
         REGISTRY.put(InternLm2Model.MODEL_TYPE, InternLm2Model::load);
+        REGISTRY.put(InternVlConfig.HUB_TYPE, InternVlModel::load);
+        REGISTRY.put(InternVlConfig.CHAT_TYPE, InternVlModel::load);
     }
 
     private ModelArchitectures() {

@@ -63,6 +63,14 @@ public record ModelConfig(
         if (type == null) {
             throw new ConfigException(source + " has no model_type");
         }
+        JsonNode nested = nestedLanguageModel(root);
+        if (nested != null) {
+            // a vision-language model: its sizes are its language model's; model_type picks the wrapper
+            ModelConfig lm = parse(nested, source + " (language model)");
+            return new ModelConfig(type, lm.vocabSize, lm.hiddenSize, lm.numLayers, lm.numHeads, lm.numKvHeads,
+                    lm.intermediateSize, lm.maxPositions, lm.tieWordEmbeddings, lm.bosTokenId, lm.eosTokenIds,
+                    lm.padTokenId, root);
+        }
         int heads = JsonFields.reqInt(root, source, "num_attention_heads", "n_head");
         Integer maxPos = JsonFields.optInt(root, "max_position_embeddings", "n_positions", "n_ctx");
         if (maxPos == null) {
@@ -85,6 +93,29 @@ public record ModelConfig(
                 Set.copyOf(JsonFields.idSet(root, "eos_token_id")),
                 JsonFields.optInt(root, "pad_token_id"),
                 root);
+    }
+
+    /**
+     * The language model's config of a vision-language config.json ({@code text_config} in
+     * transformers' layout, {@code llm_config} in InternVL's original one), or null for a plain LM.
+     */
+    static JsonNode nestedLanguageModel(JsonNode root) {
+        if (root.has("num_attention_heads") || root.has("n_head")) {
+            return null;
+        }
+        for (String key : new String[] {"text_config", "llm_config"}) {
+            JsonNode n = root.get(key);
+            if (n != null && n.isObject()) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** The nested language model's own config (see {@link #nestedLanguageModel}), or null for a plain LM. */
+    public ModelConfig languageModel() {
+        JsonNode nested = nestedLanguageModel(raw);
+        return nested == null ? null : parse(nested, modelType + " " + FILE + " (language model)");
     }
 
     /** Width of one attention head: {@code head_dim} when given, else hidden / heads. */

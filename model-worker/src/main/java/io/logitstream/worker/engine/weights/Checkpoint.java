@@ -41,13 +41,33 @@ public final class Checkpoint implements AutoCloseable {
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byTensor;
     private final DataType computeType;
+    /** Maps a name asked for to the name stored (identity, except for {@link #renamed} views). */
+    private final java.util.function.UnaryOperator<String> rename;
+    /** Whether {@link #close} closes the files (false for views, whose parent owns them). */
+    private final boolean owner;
 
     private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor,
             DataType computeType) {
+        this(dir, files, byTensor, computeType, java.util.function.UnaryOperator.identity(), true);
+    }
+
+    private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor,
+            DataType computeType, java.util.function.UnaryOperator<String> rename, boolean owner) {
         this.dir = dir;
         this.files = files;
         this.byTensor = byTensor;
         this.computeType = computeType;
+        this.rename = rename;
+        this.owner = owner;
+    }
+
+    /**
+     * A view of these weights under other names: {@code load(name)} loads {@code storedName(name)}.
+     * Lets a model built for one layout read a checkpoint that nests it (the language model inside
+     * a vision-language checkpoint). The view does not own the files: closing it does nothing.
+     */
+    public Checkpoint renamed(java.util.function.UnaryOperator<String> storedName) {
+        return new Checkpoint(dir, files, byTensor, computeType, name -> rename.apply(storedName.apply(name)), false);
     }
 
     /** Opens the weights of a checkpoint folder (single file or sharded), to be loaded as fp32. */
@@ -142,10 +162,11 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     public boolean has(String name) {
-        return byTensor.containsKey(name);
+        return byTensor.containsKey(rename.apply(name));
     }
 
-    public TensorInfo info(String name) {
+    public TensorInfo info(String asked) {
+        String name = rename.apply(asked);
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {
             throw missing(name);
@@ -154,7 +175,8 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** Loads a tensor in the compute type (fp32 unless opened for fp16), whatever its storage type. */
-    public NDArray load(String name, NDManager manager) {
+    public NDArray load(String asked, NDManager manager) {
+        String name = rename.apply(asked);
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {
             throw missing(name);
@@ -191,7 +213,7 @@ public final class Checkpoint implements AutoCloseable {
     public NDArray load(String name, NDManager manager, long... expectedShape) {
         TensorInfo info = info(name);
         if (!Arrays.equals(info.shape(), expectedShape)) {
-            throw new CheckpointException("tensor '" + name + "' in " + byTensor.get(name).path()
+            throw new CheckpointException("tensor '" + rename.apply(name) + "' in " + byTensor.get(rename.apply(name)).path()
                     + " has shape " + Arrays.toString(info.shape()) + ", expected "
                     + Arrays.toString(expectedShape));
         }
@@ -220,6 +242,8 @@ public final class Checkpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        files.forEach(SafetensorsFile::close);
+        if (owner) {
+            files.forEach(SafetensorsFile::close);
+        }
     }
 }
