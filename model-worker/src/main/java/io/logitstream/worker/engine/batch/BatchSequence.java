@@ -19,7 +19,7 @@ public final class BatchSequence {
     private int slot = -1;
     private boolean held;
     private boolean generating;
-    private final io.logitstream.worker.engine.EmbeddingOverride override;
+    private io.logitstream.worker.engine.EmbeddingOverride override;
 
     /**
      * @param tokens the tokens to feed (the prompt)
@@ -159,6 +159,17 @@ public final class BatchSequence {
             keys[p] = keyToken(p);
         }
         return keys;
+    }
+
+    /**
+     * Replaces the token embeddings at the override's positions (image features); set before the
+     * sequence is admitted, since the cache keys of its positions change with it.
+     */
+    public void useEmbeddings(io.logitstream.worker.engine.EmbeddingOverride embeddings) {
+        if (fed != 0 || slot >= 0) {
+            throw new IllegalStateException("embeddings are fixed once a sequence is admitted");
+        }
+        this.override = embeddings;
     }
 
     /** The embeddings replacing token embeddings at some positions, or null. */
