@@ -27,7 +27,7 @@ public final class PromptEncoder {
      * The prompt's ids; with {@code images}, its {@code <image>} placeholders (one per image put in
      * front of the text or of the first user message when it has none) expanded into image tokens.
      */
-    int[] encode(PromptRequest request, RequestImages images) {
+    public int[] encode(PromptRequest request, RequestImages images) {
         int[] ids;
         if (request.getText() != null) {
             ids = model.encodeText(images == null ? request.getText()

@@ -20,7 +20,7 @@ import java.util.List;
  * image tokens the prompt gets), the prompt text with its placeholders expanded, and, once the
  * prompt is tokenized, the embeddings that replace the image tokens' (one vision forward per image).
  */
-final class RequestImages {
+public final class RequestImages {
     private final VisionLanguageModel model;
     private final List<InternVlImageProcessor.Tiles> tiles;
     private final List<byte[]> digests;
@@ -72,6 +72,16 @@ final class RequestImages {
         return new RequestImages(vlm, tiles, digests, context[0], loaded.config().hiddenSize());
     }
 
+    /**
+     * The images of {@code request} for {@code loaded} with the model folder's preprocessing and the
+     * fetch settings of this JVM (what the CLI uses; the router keeps its processor and fetcher).
+     */
+    public static RequestImages forModel(PromptRequest request, LoadedModel loaded) {
+        InternVlImageProcessor processor = loaded.model() instanceof VisionLanguageModel vlm
+                ? InternVlImageProcessor.forModel(loaded.dir(), loaded.config().raw(), vlm.tileSize()) : null;
+        return of(request, loaded, processor, ImageFetcher.fromSystem());
+    }
+
     int count() {
         return tiles.size();
     }
@@ -92,7 +102,7 @@ final class RequestImages {
     }
 
     /** Runs the vision encoder on every image and places the embeddings at the prompt's image tokens. */
-    EmbeddingOverride embeddings(int[] ids) {
+    public EmbeddingOverride embeddings(int[] ids) {
         List<float[]> embeddings = new ArrayList<>();
         for (InternVlImageProcessor.Tiles t : tiles) {
             embeddings.add(model.imageEmbeddings(t.pixels(), t.count()));

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * Requests with images on the tiny InternVL fixture, through the router and the running batch,
  * against transformers' goldens (fixtures/make_internvl_fixtures.py).
  */
-class ImageRequestTest {
+public class ImageRequestTest {
     private static LoadedModel model;
     private static JsonNode golden;
     private static TaskRouter router;
@@ -159,7 +159,7 @@ class ImageRequestTest {
         return f;
     }
 
-    static int argmaxOfLastPosition(JsonNode p) {
+    public static int argmaxOfLastPosition(JsonNode p) {
         JsonNode last = p.get("logits_sample").get(p.get("logits_sample").size() - 1);
         int best = 0;
         for (int j = 1; j < last.size(); j++) {
