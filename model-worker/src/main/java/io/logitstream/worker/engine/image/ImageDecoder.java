@@ -15,8 +15,8 @@ import javax.imageio.ImageIO;
  *
  * <p>Samples are read from the raster, not through {@code getRGB}, which would pass grey images
  * through a linear-to-sRGB colour conversion that PIL does not do. 16-bit samples keep their high
- * byte. JPEG pixel values may differ from PIL's by a level or two where libjpeg's IDCT and chroma
- * upsampling differ from the JDK decoder's; PNG decodes exactly.
+ * byte. PNG decodes exactly as PIL does; JPEG decoders may differ by a level or two (libjpeg's and
+ * the JDK's IDCT and chroma upsampling), though on the fixture's 4:2:0 JPEG they agree exactly.
  */
 public final class ImageDecoder {
     private ImageDecoder() {
