@@ -42,7 +42,7 @@ public final class ImageFetcher {
 
     public ImageFetcher(long maxBytes, List<Path> roots, boolean http) {
         this.maxBytes = maxBytes;
-        this.roots = roots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        this.roots = roots.stream().map(ImageFetcher::real).toList();
         this.http = http;
     }
 
@@ -86,8 +86,17 @@ public final class ImageFetcher {
         };
     }
 
+    /** The path with symbolic links resolved (so a link inside an allowed directory cannot lead out of it). */
+    private static Path real(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+
     private byte[] file(URI uri, int index) {
-        Path path = Paths.get(uri).toAbsolutePath().normalize();
+        Path path = real(Paths.get(uri));
         if (roots.stream().noneMatch(path::startsWith)) {
             throw invalid("images[" + index + "].uri " + uri + " is outside the directories this worker reads images "
                     + "from (" + (roots.isEmpty() ? "none configured: set logitstream.images.dirs or "
