@@ -109,7 +109,7 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             boolean routers = in.outputRouterLogits() != null ? in.outputRouterLogits() : outputRouterLogitsByDefault();
             LayerContext ctx = new LayerContext(mask, slidingMask, cache, angles, scope, routers);
 
-            NDArray hidden = runLayers(overridden(embed(ids, positionIds), forwardOverrides(in, past, t), scope),
+            NDArray hidden = runLayers(EmbeddingReplacements.of(in, past, t).apply(embed(ids, positionIds), scope),
                     ctx, scope);
             if (cache != null) {
                 cache.commit(t);
@@ -151,7 +151,7 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
                     hasSlidingLayer() ? slidingWindow() : null);
             RotaryEmbedding rope = rotary();
             RotaryEmbedding.Angles angles = rope == null ? null : stepAngles(rope, layout, positionIds);
-            NDArray hidden = runLayers(overridden(embed(ids, positionIds), stepOverrides(layout), scope),
+            NDArray hidden = runLayers(EmbeddingReplacements.of(layout).apply(embed(ids, positionIds), scope),
                     LayerContext.forStep(batch, angles, scope), scope);
             cache.commit(layout);
             int rows = layout.logitRowCount();
@@ -189,45 +189,6 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             offset += t;
         }
         return new RotaryEmbedding.Angles(NDArrays.concat(cos, 2), NDArrays.concat(sin, 2));
-    }
-
-    /** The flat rows a forward replaces and their embeddings, from each row's {@link EmbeddingOverride}. */
-    private record Replacements(List<Integer> flatIndex, List<float[]> rows) {
-        Replacements() {
-            this(new ArrayList<>(), new ArrayList<>());
-        }
-    }
-
-    private static Replacements forwardOverrides(ForwardInput in, int past, int t) {
-        Replacements r = new Replacements();
-        EmbeddingOverride[] all = in.embeddingOverrides();
-        for (int b = 0; all != null && b < all.length; b++) {
-            if (all[b] != null) {
-                all[b].collect(b * t, past, t, r.flatIndex(), r.rows());
-            }
-        }
-        return r;
-    }
-
-    private static Replacements stepOverrides(StepLayout layout) {
-        Replacements r = new Replacements();
-        int offset = 0;
-        for (StepLayout.Entry e : layout.entries()) {
-            if (e.override() != null) {
-                e.override().collect(offset, e.past(), e.tokens().length, r.flatIndex(), r.rows());
-            }
-            offset += e.tokens().length;
-        }
-        return r;
-    }
-
-    /** The embeddings with the replaced rows swapped in (image features at image-token positions). */
-    private static NDArray overridden(NDArray embedded, Replacements r, NDManager scope) {
-        if (r.flatIndex().isEmpty()) {
-            return embedded;
-        }
-        int[] index = r.flatIndex().stream().mapToInt(Integer::intValue).toArray();
-        return EmbeddingOverride.apply(embedded, index, r.rows().toArray(new float[0][]), scope);
     }
 
     /** Runs every decoder layer, each in its own scope so its temporaries die with it. */
