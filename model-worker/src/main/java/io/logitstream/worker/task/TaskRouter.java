@@ -109,6 +109,7 @@ public final class TaskRouter {
         long started = System.currentTimeMillis();
         Map<String, String> parameters = new LinkedHashMap<>();
         try {
+            checkModel(request);
             RequestImages images = RequestImages.of(request, model, imageProcessor, imageFetcher);
             int[] inputIds = prepare(request, images);
             ScoringResult.Builder result = results.start(request).setInputIds(AvroLists.ints(inputIds));
@@ -161,15 +162,19 @@ public final class TaskRouter {
 
     /** The request's input ids, checked against this model and its context. */
     private int[] prepare(PromptRequest request, RequestImages images) {
-        if (!model.name().equals(request.getModel())) {
-            throw new TaskException(ErrorCodes.UNKNOWN_MODEL, "This worker serves '" + model.name()
-                    + "', not '" + request.getModel() + "'");
-        }
         int[] inputIds = encoder.encode(request, images);
         if (inputIds.length > model.model().contextLength()) {
             throw new ContextLengthExceededException(inputIds.length, model.model().contextLength());
         }
         return inputIds;
+    }
+
+    /** Before anything else (images are fetched next): the request must be for this worker's model. */
+    private void checkModel(PromptRequest request) {
+        if (!model.name().equals(request.getModel())) {
+            throw new TaskException(ErrorCodes.UNKNOWN_MODEL, "This worker serves '" + model.name()
+                    + "', not '" + request.getModel() + "'");
+        }
     }
 
     /** The error result for a failure while serving a request. */
