@@ -74,6 +74,11 @@ public final class SendCommand implements Callable<Integer> {
     @Mixin
     AffinityFlags affinity;
 
+    @Option(names = "--image", paramLabel = "FILE|URI", description = "An image for a vision-language model, repeat for"
+            + " several (in the order of the prompt's <image> placeholders): a local file is sent inline (at most 768 KiB"
+            + " in all), an https://, http:// or file:// URI is sent for the worker to fetch.")
+    List<String> images;
+
     @Option(names = "--request-id", description = "Default: a random UUID.")
     String requestId;
 
@@ -192,6 +197,9 @@ public final class SendCommand implements Callable<Integer> {
         if (messages != null) {
             List<Map<String, String>> parsed = new ObjectMapper().readValue(messages, new TypeReference<>() { });
             builder.setMessages(parsed.stream().map(m -> new ChatMessage(m.get("role"), m.get("content"))).toList());
+        }
+        if (images != null && !images.isEmpty()) {
+            builder.setImages(ImageArguments.inputs(images));
         }
         if (teacherTopK != null) {
             builder.setTeacher(TeacherParams.newBuilder().setTopK(teacherTopK).build());

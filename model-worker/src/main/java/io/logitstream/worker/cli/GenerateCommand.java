@@ -67,7 +67,6 @@ public final class GenerateCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (LoadedModel m = model.loadLanguageModel("generate")) {
             long loaded = System.nanoTime();
-            int[] prompt = input.resolve(m, addGenerationPrompt);
             PrintWriter err = spec.commandLine().getErr();
             TokenSink sink = !stream ? TokenSink.DISCARD : chunk -> {
                 err.print(chunk.getText());
@@ -76,8 +75,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 }
                 err.flush();
             };
-            PromptRequest request = PromptRequest.newBuilder().setRequestId("cli").setModel(m.name())
-                    .setTask(Task.GENERATE).setInputIds(Arrays.stream(prompt).boxed().toList())
+            PromptRequest request = input.fill(PromptRequest.newBuilder().setRequestId("cli").setModel(m.name())
+                    .setTask(Task.GENERATE), m, addGenerationPrompt)
                     .setTopLogprobs(topLogprobs).setLogprobsOf(logprobsOf.toSelection())
                     .setGeneration(generation.toParams()).build();
             long now = System.currentTimeMillis();
@@ -85,6 +84,7 @@ public final class GenerateCommand implements Callable<Integer> {
             if (r.getStatus() != ResultStatus.OK) {
                 throw new IllegalArgumentException(r.getError().getCode() + ": " + r.getError().getMessage());
             }
+            int[] prompt = r.getInputIds().stream().mapToInt(Integer::intValue).toArray();
             CliJson.print(spec.commandLine().getOut(), json(m, prompt, r, (loaded - t0) / 1e6));
             return 0;
         }

@@ -54,14 +54,15 @@ public final class ScoreCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (LoadedModel m = model.loadLanguageModel("score")) {
             long loaded = System.nanoTime();
-            int[] prompt = input.resolve(m, addGenerationPrompt);
+            PromptInput.Resolved resolved = input.resolveWithImages(m, addGenerationPrompt);
+            int[] prompt = resolved.ids();
             int[] cont = continuation == null ? new int[0] : m.tokenizer().encode(continuation, false);
             int[] ids = Arrays.copyOf(prompt, prompt.length + cont.length);
             System.arraycopy(cont, 0, ids, prompt.length, cont.length);
             if (prompt.length == 0) {
                 throw new IllegalArgumentException("the prompt encodes to no tokens");
             }
-            SequenceScore s = new Scorer(m.model()).score(ids, topK);
+            SequenceScore s = new Scorer(m.model(), resolved.embeddings()).score(ids, topK);
             long scored = System.nanoTime();
 
             ObjectNode out = CliJson.header(m);

@@ -124,7 +124,8 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
             boolean routers = in.outputRouterLogits() != null ? in.outputRouterLogits() : outputRouterLogitsByDefault();
             LayerContext ctx = new LayerContext(mask, slidingMask, cache, angles, scope, routers);
 
-            NDArray hidden = runLayers(embed(ids, positionIds), ctx, scope);
+            NDArray hidden = runLayers(EmbeddingReplacements.of(in, past, t).apply(embed(ids, positionIds), scope),
+                    ctx, scope);
             if (cache != null) {
                 cache.commit(t);
             }
@@ -183,7 +184,8 @@ public abstract class DecoderOnlyModel implements CausalLanguageModel {
                     hasSlidingLayer() ? slidingWindow() : null);
             RotaryEmbedding rope = rotary();
             RotaryEmbedding.Angles angles = rope == null ? null : stepAngles(rope, layout, positionIds);
-            NDArray hidden = runLayers(embed(ids, positionIds), LayerContext.forStep(batch, angles, scope), scope);
+            NDArray hidden = runLayers(EmbeddingReplacements.of(layout).apply(embed(ids, positionIds), scope),
+                    LayerContext.forStep(batch, angles, scope), scope);
             cache.commit(layout);
             int rows = layout.logitRowCount();
             long width = hidden.getShape().get(2);

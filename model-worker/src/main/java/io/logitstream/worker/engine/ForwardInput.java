@@ -29,8 +29,10 @@ public final class ForwardInput {
     private final int logitsToKeep;
     private final int[][] labels;
     private final Boolean outputRouterLogits;
+    private final EmbeddingOverride[] embeddingOverrides;
 
     private ForwardInput(Builder b) {
+        this.embeddingOverrides = b.embeddingOverrides;
         this.inputIds = b.inputIds;
         this.attentionMask = b.attentionMask;
         this.positionIds = b.positionIds;
@@ -97,6 +99,11 @@ public final class ForwardInput {
         return outputRouterLogits;
     }
 
+    /** Per batch row, the embeddings that replace token embeddings (image features), or null. */
+    public EmbeddingOverride[] embeddingOverrides() {
+        return embeddingOverrides;
+    }
+
     public int batchSize() {
         return inputIds.length;
     }
@@ -114,6 +121,7 @@ public final class ForwardInput {
         private int logitsToKeep;
         private int[][] labels;
         private Boolean outputRouterLogits;
+        private EmbeddingOverride[] embeddingOverrides;
 
         private Builder(int[][] inputIds) {
             this.inputIds = Objects.requireNonNull(inputIds, "inputIds");
@@ -149,7 +157,16 @@ public final class ForwardInput {
             return this;
         }
 
+        /** Per batch row (entries may be null), embeddings that replace the token embeddings at their positions. */
+        public Builder embeddingOverrides(EmbeddingOverride... overrides) {
+            this.embeddingOverrides = overrides;
+            return this;
+        }
+
         public ForwardInput build() {
+            if (embeddingOverrides != null && embeddingOverrides.length != inputIds.length) {
+                throw new IllegalArgumentException("embeddingOverrides needs one entry (or null) per row");
+            }
             if (inputIds.length == 0 || inputIds[0].length == 0) {
                 throw new IllegalArgumentException("input_ids must have at least one row and one token");
             }

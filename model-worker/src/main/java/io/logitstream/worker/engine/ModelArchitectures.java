@@ -5,6 +5,8 @@ import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.glm.GlmModel;
 import io.logitstream.worker.engine.gpt2.Gpt2Model;
 import io.logitstream.worker.engine.internlm2.InternLm2Model;
+import io.logitstream.worker.engine.internvl.InternVlConfig;
+import io.logitstream.worker.engine.internvl.InternVlModel;
 import io.logitstream.worker.engine.llama.LlamaModel;
 import io.logitstream.worker.engine.mistral.MistralModel;
 import io.logitstream.worker.engine.qwen2.Qwen2Model;
@@ -41,6 +43,8 @@ public final class ModelArchitectures {
         REGISTRY.put(GlmModel.GLM, GlmModel::loadGlm);
         REGISTRY.put(GlmModel.GLM4, GlmModel::loadGlm4);
         REGISTRY.put(GlmModel.CHATGLM, GlmModel::loadChatGlm);
+        REGISTRY.put(InternVlConfig.HUB_TYPE, InternVlModel::load);
+        REGISTRY.put(InternVlConfig.CHAT_TYPE, InternVlModel::load);
     }
 
     private ModelArchitectures() {

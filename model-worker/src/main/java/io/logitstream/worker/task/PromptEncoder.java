@@ -20,11 +20,23 @@ public final class PromptEncoder {
     }
 
     public int[] encode(PromptRequest request) {
+        return encode(request, null);
+    }
+
+    /**
+     * The prompt's ids; with {@code images}, its {@code <image>} placeholders (one per image put in
+     * front of the text or of the first user message when it has none) expanded into image tokens.
+     */
+    public int[] encode(PromptRequest request, RequestImages images) {
         int[] ids;
         if (request.getText() != null) {
-            ids = model.encodeText(request.getText());
+            ids = model.encodeText(images == null ? request.getText()
+                    : images.expand(images.withPlaceholders(request.getText())));
         } else if (request.getMessages() != null) {
-            ids = encodeChat(request);
+            ids = encodeChat(request, images);
+        } else if (images != null) {
+            throw new TaskException(ErrorCodes.INVALID_INPUT, "Images need text or messages with <image> placeholders, "
+                    + "not input_ids");
         } else if (request.getInputIds() != null) {
             ids = request.getInputIds().stream().mapToInt(Integer::intValue).toArray();
             checkVocabulary(ids);
@@ -66,9 +78,12 @@ public final class PromptEncoder {
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private int[] encodeChat(PromptRequest request) {
+    private int[] encodeChat(PromptRequest request, RequestImages images) {
         List<ChatMessage> messages = request.getMessages().stream()
                 .map(m -> new ChatMessage(m.getRole(), m.getContent())).toList();
+        if (images != null) {
+            messages = withImagePlaceholders(messages, images);
+        }
         boolean addGenerationPrompt = request.getAddGenerationPrompt() != null
                 ? request.getAddGenerationPrompt() : request.getTask() == Task.GENERATE;
         if (model.chatTemplate().isEmpty()) {
@@ -76,10 +91,28 @@ public final class PromptEncoder {
                     + "' has no chat_template in tokenizer_config.json; send text or input_ids instead of messages");
         }
         try {
+            if (images != null) {
+                return model.tokenizer().encode(images.expand(model.renderChat(messages, addGenerationPrompt)), false);
+            }
             return model.encodeChat(messages, addGenerationPrompt);
         } catch (TokenizerException e) {
             throw new TaskException(ErrorCodes.INVALID_INPUT, "Cannot render the chat template: " + e.getMessage(), e);
         }
+    }
+
+    /** The messages, with the image placeholders in front of the first user message when none names one. */
+    private static List<ChatMessage> withImagePlaceholders(List<ChatMessage> messages, RequestImages images) {
+        boolean named = messages.stream().anyMatch(m -> m.content() != null
+                && io.logitstream.worker.engine.internvl.InternVlPrompt.placeholders(m.content()) > 0);
+        List<ChatMessage> out = new ArrayList<>(messages);
+        for (int i = 0; !named && i < out.size(); i++) {
+            if ("user".equals(out.get(i).role())) {
+                String content = out.get(i).content() == null ? "" : out.get(i).content();
+                out.set(i, new ChatMessage(out.get(i).role(), images.withPlaceholders(content)));
+                return out;
+            }
+        }
+        return out;
     }
 
     private void checkVocabulary(int[] ids) {

@@ -48,6 +48,9 @@ public final class TaskRouter {
     private final PromptEncoder encoder;
     private final ResultFactory results;
     private final Map<Task, ModelTask> tasks = new EnumMap<>(Task.class);
+    /** The image preprocessing of a vision-language model, null for a text-only one. */
+    private final io.logitstream.worker.engine.internvl.InternVlImageProcessor imageProcessor;
+    private final ImageFetcher imageFetcher = ImageFetcher.fromSystem();
     private final PlannedRequest.Finisher finisher = new PlannedRequest.Finisher() {
         @Override
         public ScoringResult ok(ScoringResult.Builder result, WorkItem item, Map<String, String> parameters,
@@ -76,6 +79,10 @@ public final class TaskRouter {
     public TaskRouter(LoadedModel model, String workerId, long maxResultBytes) {
         this.model = model;
         this.encoder = new PromptEncoder(model);
+        this.imageProcessor = model.model() instanceof io.logitstream.worker.engine.VisionLanguageModel vlm
+                ? io.logitstream.worker.engine.internvl.InternVlImageProcessor.forModel(model.dir(),
+                        model.config().raw(), vlm.tileSize())
+                : null;
         this.results = new ResultFactory(model.name(), model.fingerprint().value(), EngineVersion.VALUE, workerId,
                 model.device().toString());
         int vocab = model.model().vocabSize();
@@ -114,9 +121,17 @@ public final class TaskRouter {
         long started = System.currentTimeMillis();
         Map<String, String> parameters = new LinkedHashMap<>();
         try {
-            int[] inputIds = prepare(request);
+            checkModel(request);
+            RequestImages images = RequestImages.of(request, model, imageProcessor, imageFetcher);
+            int[] inputIds = prepare(request, images);
             ScoringResult.Builder result = results.start(request).setInputIds(AvroLists.ints(inputIds));
             TaskWork work = tasks.get(request.getTask()).plan(request, inputIds, parameters, tokens);
+            if (images != null) {
+                // every sequence of the work starts with the prompt: its image tokens get the image embeddings
+                io.logitstream.worker.engine.EmbeddingOverride embeddings = images.embeddings(inputIds);
+                work.work().sequences().forEach(s -> s.useEmbeddings(embeddings));
+                parameters.put("images", Integer.toString(images.count()));
+            }
             return new PlannedRequest(item, work, result, parameters, finisher);
         } catch (RuntimeException e) {
             return new PlannedRequest(item, failure(item, e, parameters, started));
@@ -158,16 +173,20 @@ public final class TaskRouter {
     }
 
     /** The request's input ids, checked against this model and its context. */
-    private int[] prepare(PromptRequest request) {
-        if (!model.name().equals(request.getModel())) {
-            throw new TaskException(ErrorCodes.UNKNOWN_MODEL, "This worker serves '" + model.name()
-                    + "', not '" + request.getModel() + "'");
-        }
-        int[] inputIds = encoder.encode(request);
+    private int[] prepare(PromptRequest request, RequestImages images) {
+        int[] inputIds = encoder.encode(request, images);
         if (inputIds.length > model.model().contextLength()) {
             throw new ContextLengthExceededException(inputIds.length, model.model().contextLength());
         }
         return inputIds;
+    }
+
+    /** Before anything else (images are fetched next): the request must be for this worker's model. */
+    private void checkModel(PromptRequest request) {
+        if (!model.name().equals(request.getModel())) {
+            throw new TaskException(ErrorCodes.UNKNOWN_MODEL, "This worker serves '" + model.name()
+                    + "', not '" + request.getModel() + "'");
+        }
     }
 
     /** The error result for a failure while serving a request. */

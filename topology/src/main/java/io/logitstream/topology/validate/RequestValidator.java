@@ -44,6 +44,7 @@ public final class RequestValidator {
         checkInput(request, problems);
         checkTaskParameters(request, problems);
         checkAffinity(request, problems);
+        ImageInputRules.check(request, problems);
         return new Validation(problems);
     }
 

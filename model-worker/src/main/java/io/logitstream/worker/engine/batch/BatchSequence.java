@@ -19,6 +19,7 @@ public final class BatchSequence {
     private int slot = -1;
     private boolean held;
     private boolean generating;
+    private io.logitstream.worker.engine.EmbeddingOverride override;
 
     /**
      * @param tokens the tokens to feed (the prompt)
@@ -26,6 +27,16 @@ public final class BatchSequence {
      * @param logitsTo end (exclusive) of the wanted positions
      */
     public BatchSequence(int[] tokens, int logitsFrom, int logitsTo) {
+        this(tokens, logitsFrom, logitsTo, null);
+    }
+
+    /**
+     * A sequence whose embeddings at some prompt positions are given instead of looked up (image
+     * features); its cache key there is the image's, not the image token's ({@link #keyTokens}).
+     */
+    public BatchSequence(int[] tokens, int logitsFrom, int logitsTo,
+            io.logitstream.worker.engine.EmbeddingOverride override) {
+        this.override = override;
         if (tokens.length == 0) {
             throw new IllegalArgumentException("a sequence needs at least one token");
         }
@@ -133,6 +144,39 @@ public final class BatchSequence {
         return tokens[position];
     }
 
+    /**
+     * What the prefix cache keys position {@code position} on: the token, or at a replaced (image)
+     * position the image's key, so that different images never share cached keys and values.
+     */
+    public int keyToken(int position) {
+        return override == null ? tokens[position] : override.keyAt(position, tokens[position]);
+    }
+
+    /** The cache keys of all positions ({@link #keyToken}). */
+    public int[] keyTokens() {
+        int[] keys = tokens();
+        for (int p = 0; override != null && p < keys.length; p++) {
+            keys[p] = keyToken(p);
+        }
+        return keys;
+    }
+
+    /**
+     * Replaces the token embeddings at the override's positions (image features); set before the
+     * sequence is admitted, since the cache keys of its positions change with it.
+     */
+    public void useEmbeddings(io.logitstream.worker.engine.EmbeddingOverride embeddings) {
+        if (fed != 0 || slot >= 0) {
+            throw new IllegalStateException("embeddings are fixed once a sequence is admitted");
+        }
+        this.override = embeddings;
+    }
+
+    /** The embeddings replacing token embeddings at some positions, or null. */
+    public io.logitstream.worker.engine.EmbeddingOverride override() {
+        return override;
+    }
+
     public int slot() {
         return slot;
     }
@@ -146,7 +190,7 @@ public final class BatchSequence {
         int from = Math.max(logitsFrom, fed) - fed;
         int to = Math.min(logitsTo, fed + count) - fed;
         return new StepLayout.Entry(slot, fed, Arrays.copyOfRange(tokens, fed, fed + count), Math.min(from, count),
-                Math.max(Math.min(from, count), to));
+                Math.max(Math.min(from, count), to), override);
     }
 
     /** Logit rows the next {@code count} pending tokens would produce. */

@@ -78,7 +78,7 @@ final class PrefixReuse {
     private Follower place(BatchSequence s, List<BatchSequence> ownEarlier,
             Iterable<List<BatchSequence>> earlierWork) {
         int limit = s.reusableLength();
-        int[] tokens = s.tokens();
+        int[] tokens = s.keyTokens(); // image positions keyed by their image, not the image token
         PrefixCache.Match match = cache == null || limit == 0 ? PrefixCache.Match.NONE : cache.lookup(tokens, limit);
         Follower best = leaderFor(s, tokens, limit, ownEarlier, null);
         for (List<BatchSequence> others : earlierWork) {
@@ -109,7 +109,7 @@ final class PrefixReuse {
             }
             int n = 0;
             int max = Math.min(limit, leader.promptLength());
-            while (n < max && leader.token(n) == tokens[n]) {
+            while (n < max && leader.keyToken(n) == tokens[n]) {
                 n++;
             }
             if (n > 0 && (best == null || n > best.length())) {
@@ -147,7 +147,7 @@ final class PrefixReuse {
             boolean first = true;
             for (BatchSequence s : work.cacheable()) {
                 if (s.slot() >= 0 && s.fed() > 0) {
-                    cache.store(s.tokens(), s.fed(), slots, s.slot(), first ? session : null);
+                    cache.store(s.keyTokens(), s.fed(), slots, s.slot(), first ? session : null);
                     first = false;
                 }
             }

@@ -19,9 +19,15 @@ public final class StepLayout {
     /**
      * One sequence's part of the step: it appends {@code tokens} after {@code past} cached ones and
      * wants the logits of the chunk's positions {@code [logitsFrom, logitsTo)} (relative to the chunk;
-     * an empty range for none).
+     * an empty range for none). {@code override}: the sequence's embeddings that replace token
+     * embeddings (image features, by sequence position), or null.
      */
-    public record Entry(int slot, int past, int[] tokens, int logitsFrom, int logitsTo) {
+    public record Entry(int slot, int past, int[] tokens, int logitsFrom, int logitsTo,
+            io.logitstream.worker.engine.EmbeddingOverride override) {
+        public Entry(int slot, int past, int[] tokens, int logitsFrom, int logitsTo) {
+            this(slot, past, tokens, logitsFrom, logitsTo, null);
+        }
+
         public Entry {
             if (tokens.length == 0) {
                 throw new IllegalArgumentException("a step entry feeds at least one token");

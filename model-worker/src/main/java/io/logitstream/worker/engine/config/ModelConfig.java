@@ -63,6 +63,14 @@ public record ModelConfig(
         if (type == null) {
             throw new ConfigException(source + " has no model_type");
         }
+        JsonNode nested = nestedLanguageModel(root);
+        if (nested != null) {
+            // a vision-language model: its sizes are its language model's; model_type picks the wrapper
+            ModelConfig lm = parse(nested, source + " (language model)");
+            return new ModelConfig(type, lm.vocabSize, lm.hiddenSize, lm.numLayers, lm.numHeads, lm.numKvHeads,
+                    lm.intermediateSize, lm.maxPositions, lm.tieWordEmbeddings, lm.bosTokenId, lm.eosTokenIds,
+                    lm.padTokenId, root);
+        }
         int heads = JsonFields.reqInt(root, source, "num_attention_heads", "n_head");
         // ChatGLM (model_type chatglm) names: seq_length, padded_vocab_size, num_layers, ffn_hidden_size,
         // kv_channels (head_dim), multi_query_group_num (key/value heads, when multi_query_attention)
@@ -92,7 +100,31 @@ public record ModelConfig(
                 root);
     }
 
+    /**
+     * The language model's config of a vision-language config.json ({@code text_config} in
+     * transformers' layout, {@code llm_config} in InternVL's original one), or null for a plain LM.
+     */
+    static JsonNode nestedLanguageModel(JsonNode root) {
+        if (root.has("num_attention_heads") || root.has("n_head")) {
+            return null;
+        }
+        for (String key : new String[] {"text_config", "llm_config"}) {
+            JsonNode n = root.get(key);
+            if (n != null && n.isObject()) {
+                return n;
+            }
+        }
+        return null;
+    }
+
+    /** The nested language model's own config (see {@link #nestedLanguageModel}), or null for a plain LM. */
+    public ModelConfig languageModel() {
+        JsonNode nested = nestedLanguageModel(raw);
+        return nested == null ? null : parse(nested, modelType + " " + FILE + " (language model)");
+    }
+
     /** Width of one attention head: {@code head_dim} (ChatGLM: {@code kv_channels}) when given, else hidden / heads. */
+
     public int headDim() {
         Integer hd = JsonFields.optInt(raw, "head_dim", "kv_channels");
         return hd != null ? hd : hiddenSize / numHeads;

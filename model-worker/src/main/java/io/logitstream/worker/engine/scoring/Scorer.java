@@ -27,9 +27,17 @@ public final class Scorer {
     static final long LOGITS_BUDGET_BYTES = 1L << 30;
 
     private final CausalLanguageModel model;
+    /** Embeddings replacing token embeddings in every scored sequence (an image in the shared prompt), or null. */
+    private final io.logitstream.worker.engine.EmbeddingOverride embeddings;
 
     public Scorer(CausalLanguageModel model) {
+        this(model, null);
+    }
+
+    /** A scorer whose sequences (which share the prompt these positions are in) use {@code embeddings}. */
+    public Scorer(CausalLanguageModel model, io.logitstream.worker.engine.EmbeddingOverride embeddings) {
         this.model = model;
+        this.embeddings = embeddings;
     }
 
     /** Scores every position of one sequence (see {@link SequenceScore}). */
@@ -171,6 +179,11 @@ public final class Scorer {
             return empty;
         }
         ForwardInput.Builder in = ForwardInput.rightPadded(seqs).logitsToKeep(maxLen - firstRow);
+        if (embeddings != null) {
+            io.logitstream.worker.engine.EmbeddingOverride[] each = new io.logitstream.worker.engine.EmbeddingOverride[batch];
+            Arrays.fill(each, embeddings);
+            in.embeddingOverrides(each);
+        }
         try (NDManager scope = model.manager().newSubManager();
                 ForwardOutput fwd = model.forward(in.build(), scope)) {
             // kept logits cover positions firstRow..maxLen-1; row r predicts the token at firstRow + 1 + r.

@@ -43,14 +43,39 @@ public final class Checkpoint implements AutoCloseable {
     private final DataType computeType;
     private final WeightMode weightMode;
     private List<String> floatModules = List.of();
+    /** Maps a name asked for to the name stored (identity, except for {@link #renamed} views). */
+    private final java.util.function.UnaryOperator<String> rename;
+    /** Whether {@link #close} closes the files (false for views, whose parent owns them). */
+    private final boolean owner;
 
     private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor,
             DataType computeType, WeightMode weightMode) {
+        this(dir, files, byTensor, computeType, weightMode, java.util.function.UnaryOperator.identity(), true);
+    }
+
+    private Checkpoint(Path dir, List<SafetensorsFile> files, Map<String, SafetensorsFile> byTensor,
+            DataType computeType, WeightMode weightMode, java.util.function.UnaryOperator<String> rename,
+            boolean owner) {
         this.dir = dir;
         this.files = files;
         this.byTensor = byTensor;
         this.computeType = computeType;
         this.weightMode = weightMode;
+        this.rename = rename;
+        this.owner = owner;
+    }
+
+    /**
+     * A view of these weights under other names: {@code load(name)} loads {@code storedName(name)}.
+     * Lets a model built for one layout read a checkpoint that nests it (the language model inside
+     * a vision-language checkpoint). The view does not own the files: closing it does nothing; it
+     * shares the weight mode and the layers kept in float.
+     */
+    public Checkpoint renamed(java.util.function.UnaryOperator<String> storedName) {
+        Checkpoint view = new Checkpoint(dir, files, byTensor, computeType, weightMode,
+                name -> rename.apply(storedName.apply(name)), false);
+        view.floatModules = floatModules;
+        return view;
     }
 
     /** Opens the weights of a checkpoint folder (single file or sharded), to be loaded as fp32. */
@@ -161,8 +186,9 @@ public final class Checkpoint implements AutoCloseable {
         if (weightMode != WeightMode.INT8) {
             return false;
         }
+        String stored = rename.apply(name);
         for (String keep : floatModules) {
-            if (name.contains(keep)) {
+            if (stored.contains(keep)) {
                 return false;
             }
         }
@@ -183,11 +209,12 @@ public final class Checkpoint implements AutoCloseable {
     /** An int8 tensor as stored (INT8, shape checked), e.g. a bitsandbytes weight; see {@link #storesInt8}. */
     public NDArray loadInt8(String name, NDManager manager, long... expectedShape) {
         TensorInfo info = info(name);
+        SafetensorsFile file = byTensor.get(rename.apply(name));
         if (info.dtype() != TensorDType.I8 || !Arrays.equals(info.shape(), expectedShape)) {
-            throw new CheckpointException("tensor '" + name + "' in " + byTensor.get(name).path() + " is "
+            throw new CheckpointException("tensor '" + rename.apply(name) + "' in " + file.path() + " is "
                     + info.dtype() + Arrays.toString(info.shape()) + ", expected I8" + Arrays.toString(expectedShape));
         }
-        try (NDArray mapped = manager.create(byTensor.get(name).map(info), new Shape(info.shape()), DataType.INT8)) {
+        try (NDArray mapped = manager.create(file.map(info), new Shape(info.shape()), DataType.INT8)) {
             // a copy: the wrapped array may alias the read-only mapping, and its pages should not stay resident
             NDArray copy = mapped.duplicate();
             copy.attach(manager);
@@ -208,10 +235,11 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     public boolean has(String name) {
-        return byTensor.containsKey(name);
+        return byTensor.containsKey(rename.apply(name));
     }
 
-    public TensorInfo info(String name) {
+    public TensorInfo info(String asked) {
+        String name = rename.apply(asked);
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {
             throw missing(name);
@@ -220,7 +248,8 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** Loads a tensor in the compute type (fp32 unless opened for fp16), whatever its storage type. */
-    public NDArray load(String name, NDManager manager) {
+    public NDArray load(String asked, NDManager manager) {
+        String name = rename.apply(asked);
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {
             throw missing(name);
@@ -258,7 +287,7 @@ public final class Checkpoint implements AutoCloseable {
     public NDArray load(String name, NDManager manager, long... expectedShape) {
         TensorInfo info = info(name);
         if (!Arrays.equals(info.shape(), expectedShape)) {
-            throw new CheckpointException("tensor '" + name + "' in " + byTensor.get(name).path()
+            throw new CheckpointException("tensor '" + rename.apply(name) + "' in " + byTensor.get(rename.apply(name)).path()
                     + " has shape " + Arrays.toString(info.shape()) + ", expected "
                     + Arrays.toString(expectedShape));
         }
@@ -287,6 +316,8 @@ public final class Checkpoint implements AutoCloseable {
 
     @Override
     public void close() {
-        files.forEach(SafetensorsFile::close);
+        if (owner) {
+            files.forEach(SafetensorsFile::close);
+        }
     }
 }
