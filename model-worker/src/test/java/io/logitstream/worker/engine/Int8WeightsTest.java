@@ -136,7 +136,9 @@ class Int8WeightsTest {
     }
 
     private static boolean isDecoderLinear(String tensor, int dims) {
-        boolean inLayer = tensor.startsWith("model.layers.") || tensor.matches("(transformer\\.)?h\\.\\d+\\..*");
+        // Llama-style, GPT-2 and ChatGLM (transformer.encoder.layers.N) layer names
+        boolean inLayer = tensor.startsWith("model.layers.") || tensor.matches("(transformer\\.)?h\\.\\d+\\..*")
+                || tensor.startsWith("transformer.encoder.layers.");
         return inLayer && tensor.endsWith(".weight") && dims == 2;
     }
 
