@@ -145,7 +145,10 @@ class GatewayImageEndToEndTest {
                 "--messages", messages, "--image", image.toString(), "--max-new-tokens", Integer.toString(MAX_TOKENS),
                 "--no-stream");
         assertThat(exit).as(err.toString()).isZero();
-        return JSON.readTree(out.toString());
+        JsonNode result = JSON.readTree(out.toString());
+        assertThat(result.path("parameters").path("images").asText()).as("the image was read").isEqualTo("1");
+        assertThat(result.path("new_ids")).as("something to compare").isNotEmpty();
+        return result;
     }
 
     private static Map<String, Object> chat(List<Object> content, boolean stream) {
