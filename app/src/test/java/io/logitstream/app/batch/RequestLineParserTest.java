@@ -64,7 +64,7 @@ class RequestLineParserTest {
         assertThat(parser.parse(1, "{not json").problem()).startsWith("not JSON");
         assertThat(parser.parse(1, "[1, 2]").problem()).isEqualTo("not a JSON object");
         assertThat(parser.parse(1, "{\"task\": \"SCOR\", \"text\": \"x\"}").problem())
-                .isEqualTo("field 'task' must be one of SCORE, CHOICE, TEACHER, GENERATE, got \"SCOR\"");
+                .isEqualTo("field 'task' must be one of SCORE, CHOICE, TEACHER, GENERATE, CLASSIFY, got \"SCOR\"");
         assertThat(parser.parse(1, "{\"task\": \"SCORE\", \"text\": \"x\", \"temprature\": 1}").problem())
                 .isEqualTo("unknown field 'temprature'");
         assertThat(parser.parse(1, "{\"task\": \"GENERATE\", \"text\": \"x\", \"generation\": {\"seed\": 1.5}}")
