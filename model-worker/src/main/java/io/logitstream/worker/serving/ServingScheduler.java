@@ -13,6 +13,7 @@ import io.logitstream.worker.task.WorkItem;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * advances each running generation by one token and feeds prefill chunks of new requests
  * ({@link ContinuousBatcher}); a request whose work finishes is answered at once, whatever the
  * order it came in.
+ *
+ * <p>A request with images goes to the {@link ImageStage} first: its images are fetched, decoded
+ * and tiled there, and only then does it reach the serving thread (which runs the vision encoder
+ * while planning it). It counts as pending from {@link #submit} on, so the poll loop holds its
+ * offset while it is fetched; cancelling it interrupts the fetch and nothing is delivered.
  */
 public final class ServingScheduler implements RequestExecutor {
     private static final Logger log = LoggerFactory.getLogger(ServingScheduler.class);
@@ -40,6 +46,8 @@ public final class ServingScheduler implements RequestExecutor {
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final Thread thread;
+    /** Null for a text-only model: no threads to keep. */
+    private final ImageStage images;
     /** Taken by the serving thread every turn of its loop, read by any thread (metrics). */
     private volatile BatcherStats stats = BatcherStats.EMPTY;
     private volatile StepListener stepListener = StepListener.NONE;
@@ -53,6 +61,10 @@ public final class ServingScheduler implements RequestExecutor {
         final Consumer<ScoringResult> onResult;
         final AtomicBoolean done = new AtomicBoolean();
         PlannedRequest planned;
+        /** The image stage's work on this request, while its images are prepared. */
+        volatile Future<?> preparing;
+        /** The images' outcome, set by the image stage before it puts the submission in the inbox. */
+        volatile ImageStage.Prepared prepared;
 
         Submission(WorkItem item, TokenSink tokens, Consumer<ScoringResult> onResult) {
             this.item = item;
@@ -64,13 +76,33 @@ public final class ServingScheduler implements RequestExecutor {
         public void cancel() {
             if (done.compareAndSet(false, true)) {
                 pending.decrementAndGet();
+                Future<?> fetch = preparing;
+                if (fetch != null) {
+                    fetch.cancel(true);
+                }
                 cancelled.add(this);
+            }
+        }
+
+        /** Called by the image stage: the serving thread takes the submission from here. */
+        void imagesReady(ImageStage.Prepared outcome) {
+            prepared = outcome;
+            if (done.get()) {
+                images.release(outcome); // cancelled meanwhile
+            } else {
+                inbox.add(this); // should a cancel come now, the serving thread releases it
             }
         }
     }
 
+    /** With the image stage's settings from system properties ({@link ImageStage}). */
     public ServingScheduler(TaskRouter router, BatchBudgets budgets) {
+        this(router, budgets, ImageStage.Settings.fromSystem());
+    }
+
+    ServingScheduler(TaskRouter router, BatchBudgets budgets, ImageStage.Settings imageSettings) {
         this.router = router;
+        this.images = router.readsImages() ? new ImageStage(router, imageSettings) : null;
         this.batcher = new ContinuousBatcher(router.model().model(), budgets, this::admitted);
         this.thread = new Thread(this::serve, "serving-" + router.modelName());
         thread.setDaemon(true);
@@ -85,7 +117,11 @@ public final class ServingScheduler implements RequestExecutor {
         }
         Submission s = new Submission(item, tokens, onResult);
         pending.incrementAndGet();
-        inbox.add(s);
+        if (images != null && router.takesImages(item.request())) {
+            s.preparing = images.prepare(item, s::imagesReady);
+        } else {
+            inbox.add(s);
+        }
         return s;
     }
 
@@ -107,9 +143,17 @@ public final class ServingScheduler implements RequestExecutor {
         return stats;
     }
 
-    /** Requests waiting for the running batch: submitted and not planned yet, or planned and not admitted. */
+    /**
+     * Requests waiting for the running batch: submitted and not planned yet (images being prepared
+     * included), or planned and not admitted.
+     */
     public int queued() {
-        return inbox.size() + stats.waitingWorks();
+        return inbox.size() + stats.waitingWorks() + (images == null ? 0 : images.preparing());
+    }
+
+    /** Bytes of prepared image tiles handed to the serving thread and not planned yet (0 without images). */
+    long imageBytesHeld() {
+        return images == null ? 0 : images.heldBytes();
     }
 
     /** Sets who is told each step's duration (one listener; the last set wins). */
@@ -161,18 +205,30 @@ public final class ServingScheduler implements RequestExecutor {
     private void takeSubmissions() throws InterruptedException {
         Submission s = batcher.hasWork() ? inbox.poll() : inbox.poll(100, TimeUnit.MILLISECONDS);
         while (s != null) {
-            if (!s.done.get()) {
-                PlannedRequest p = router.plan(s.item, s.tokens);
-                s.planned = p;
-                ScoringResult answered = p.rejected() != null ? p.rejected() : p.enqueue(batcher);
-                if (answered != null) {
-                    deliver(s, answered);
-                } else {
-                    active.put(p.work(), s);
+            try {
+                if (!s.done.get()) {
+                    PlannedRequest p = plan(s);
+                    s.planned = p;
+                    ScoringResult answered = p.rejected() != null ? p.rejected() : p.enqueue(batcher);
+                    if (answered != null) {
+                        deliver(s, answered);
+                    } else {
+                        active.put(p.work(), s);
+                    }
+                }
+            } finally {
+                if (s.prepared != null) {
+                    images.release(s.prepared); // planned or dropped: its tiles are no longer needed
                 }
             }
             s = inbox.poll();
         }
+    }
+
+    /** Plans a submission; the vision encoder runs here, on prepared tiles when it has images. */
+    private PlannedRequest plan(Submission s) {
+        ImageStage.Prepared prepared = s.prepared;
+        return prepared == null ? router.plan(s.item, s.tokens) : router.plan(s.item, s.tokens, prepared::get);
     }
 
     private void dropCancelled() {
@@ -210,6 +266,9 @@ public final class ServingScheduler implements RequestExecutor {
     @Override
     public void close() {
         stopping.set(true);
+        if (images != null) {
+            images.close();
+        }
         thread.interrupt();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));

@@ -29,8 +29,9 @@ import java.util.Locale;
  * variable {@code LOGITSTREAM_IMAGE_DIRS} when unset; none by default), {@code logitstream.images.http}
  * ({@code false} refuses http(s) uris).
  *
- * <p>A fetch runs on the serving thread while the request is planned: it holds up the running batch
- * for as long as it takes, so serve large images from a fast, nearby store (or inline them).
+ * <p>The serving scheduler fetches on its image threads ({@code serving.ImageStage}), never on the
+ * serving thread; a fetch answers an interrupt (its request was cancelled) by giving up. Safe for
+ * concurrent use.
  */
 public final class ImageFetcher {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);

@@ -6,14 +6,11 @@ import io.logitstream.schema.PromptRequest;
 import io.logitstream.worker.engine.EmbeddingOverride;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.VisionLanguageModel;
-import io.logitstream.worker.engine.image.ImageDecoder;
-import io.logitstream.worker.engine.image.ImageException;
 import io.logitstream.worker.engine.internvl.InternVlImageProcessor;
 import io.logitstream.worker.engine.internvl.InternVlPrompt;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The images of one request, preprocessed for the model: tiles per image (which fixes how many
@@ -37,12 +34,23 @@ public final class RequestImages {
     }
 
     /**
-     * The request's images fetched, decoded and tiled, or null when it has none.
+     * The request's images fetched, decoded and tiled here, or null when it has none.
      *
      * @throws TaskException INVALID_INPUT for a text-only model, an unreadable image or a bad uri
      */
     static RequestImages of(PromptRequest request, LoadedModel loaded, InternVlImageProcessor processor,
             ImageFetcher fetcher) {
+        return of(request, loaded, processor, () -> PreparedImages.fetch(request.getImages(), processor, fetcher));
+    }
+
+    /**
+     * The request's images with their tiles from {@code prepared} (called once the request is known
+     * to take images: fetched here, or earlier on another thread), or null when it has none.
+     *
+     * @throws TaskException INVALID_INPUT for a text-only model, or what {@code prepared} throws
+     */
+    static RequestImages of(PromptRequest request, LoadedModel loaded, InternVlImageProcessor processor,
+            Supplier<PreparedImages> prepared) {
         List<ImageInput> images = request.getImages();
         if (images == null || images.isEmpty()) {
             return null;
@@ -58,18 +66,8 @@ public final class RequestImages {
                     + InternVlPrompt.CONTEXT + " token" + (vlm.imageTokenId() == null ? "" : " with config.json's "
                     + "image_token_id " + vlm.imageTokenId()));
         }
-        List<InternVlImageProcessor.Tiles> tiles = new ArrayList<>();
-        List<byte[]> digests = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            byte[] bytes = fetcher.bytes(images.get(i), i);
-            try {
-                tiles.add(processor.process(ImageDecoder.decode(bytes)));
-            } catch (ImageException e) {
-                throw new TaskException(ErrorCodes.INVALID_INPUT, "images[" + i + "]: " + e.getMessage(), e);
-            }
-            digests.add(sha256(bytes));
-        }
-        return new RequestImages(vlm, tiles, digests, context[0], loaded.config().hiddenSize());
+        PreparedImages ready = prepared.get();
+        return new RequestImages(vlm, ready.tiles(), ready.digests(), context[0], loaded.config().hiddenSize());
     }
 
     /**
@@ -111,14 +109,6 @@ public final class RequestImages {
             return InternVlPrompt.override(ids, contextTokenId, embeddings, digests, width);
         } catch (IllegalArgumentException e) {
             throw new TaskException(ErrorCodes.INVALID_INPUT, e.getMessage());
-        }
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,12 +118,49 @@ public final class TaskRouter {
      * (the returned request then carries its error result).
      */
     public PlannedRequest plan(WorkItem item, TokenSink tokens) {
+        return plan(item, tokens, null);
+    }
+
+    /** Whether this router's model reads images (a vision-language model). */
+    public boolean readsImages() {
+        return imageProcessor != null;
+    }
+
+    /**
+     * Whether {@code request} has images this router would fetch and tile before planning it (it is
+     * for this vision-language model): only then is {@link #prepareImages} worth calling first.
+     */
+    public boolean takesImages(PromptRequest request) {
+        return imageProcessor != null && request.getImages() != null && !request.getImages().isEmpty()
+                && model.name().equals(request.getModel());
+    }
+
+    /**
+     * Fetches, decodes and tiles the request's images: needs no model, so any thread may run it
+     * before {@link #plan(WorkItem, TokenSink, Supplier) planning} on the serving thread.
+     *
+     * @throws TaskException INVALID_INPUT for an image that cannot be fetched or read
+     */
+    public PreparedImages prepareImages(PromptRequest request) {
+        if (!takesImages(request)) {
+            throw new IllegalArgumentException("request " + request.getRequestId() + " takes no images here");
+        }
+        return PreparedImages.fetch(request.getImages(), imageProcessor, imageFetcher);
+    }
+
+    /**
+     * Plans a request whose images were prepared earlier: {@code prepared} gives them, or throws the
+     * preparation's failure, which becomes the same error result as when fetched here; a null
+     * {@code prepared} fetches them here.
+     */
+    public PlannedRequest plan(WorkItem item, TokenSink tokens, Supplier<PreparedImages> prepared) {
         PromptRequest request = item.request();
         long started = System.currentTimeMillis();
         Map<String, String> parameters = new LinkedHashMap<>();
         try {
             checkModel(request);
-            RequestImages images = RequestImages.of(request, model, imageProcessor, imageFetcher);
+            RequestImages images = prepared == null ? RequestImages.of(request, model, imageProcessor, imageFetcher)
+                    : RequestImages.of(request, model, imageProcessor, prepared);
             int[] inputIds = prepare(request, images);
             ScoringResult.Builder result = results.start(request).setInputIds(AvroLists.ints(inputIds));
             TaskWork work = tasks.get(request.getTask()).plan(request, inputIds, parameters, tokens);

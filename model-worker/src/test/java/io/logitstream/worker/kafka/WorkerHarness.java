@@ -8,6 +8,7 @@ import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
 import io.logitstream.serde.AvroDeserializer;
 import io.logitstream.serde.AvroSerializer;
+import io.logitstream.worker.task.RequestExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -50,12 +51,17 @@ final class WorkerHarness {
 
     /** A harness sharing a registry with an earlier one (a restarted worker reads the same records). */
     WorkerHarness(Map<String, String> config, InMemorySchemaRegistryClient registry) {
+        this(config, registry, null);
+    }
+
+    /** A harness whose loop hands requests to {@code served} (a real scheduler) instead of the fake executor. */
+    WorkerHarness(Map<String, String> config, InMemorySchemaRegistryClient registry, RequestExecutor served) {
         this.registry = registry;
         this.clients = new MockKafkaClients(registry);
         this.consumer = clients.consumer;
         this.producer = clients.producer;
         this.settings = WorkerSettings.of("mock:9092", registry.url(), MODEL, "w1", config);
-        this.loop = new PollLoop(settings, executor, clients);
+        this.loop = new PollLoop(settings, served == null ? executor : served, clients);
     }
 
     static TopicPartition partition(int n) {
@@ -83,6 +89,12 @@ final class WorkerHarness {
     /** Appends a valid request at an offset (offsets left out are gaps, like transaction markers). */
     void request(TopicPartition partition, long offset, String requestId) {
         append(requestRecord(registry, partition, offset, requestId));
+    }
+
+    /** Appends {@code request} (any model, task and inputs) at an offset, keyed by its id. */
+    void request(TopicPartition partition, long offset, PromptRequest request) {
+        byte[] value = new AvroSerializer<>(PromptRequest.class, registry).serialize(TOPIC, request);
+        record(partition, offset, request.getRequestId().getBytes(StandardCharsets.UTF_8), value);
     }
 
     void record(TopicPartition partition, long offset, byte[] key, byte[] value) {
