@@ -26,7 +26,8 @@ public final class TestModels {
     public static final List<String> FIXTURES = List.of("tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2",
             "tiny-qwen2-moe", "variant-llama-linear", "variant-llama-dynamic", "variant-llama-mqa-bias",
             "variant-qwen2-window", "variant-qwen2moe-norm", "tiny-internlm2", "variant-internlm2-dynamic",
-            "tiny-glm", "tiny-glm4", "tiny-chatglm", "tiny-llama-bnb8", "tiny-qwen2-moe-bnb8");
+            "tiny-glm", "tiny-glm4", "tiny-chatglm", "tiny-llama-bnb8", "tiny-qwen2-moe-bnb8",
+            "tiny-xcomposer2");
 
     private static final Map<String, LoadedModel> MODELS = new HashMap<>();
     private static final Map<String, JsonNode> GOLDENS = new HashMap<>();
