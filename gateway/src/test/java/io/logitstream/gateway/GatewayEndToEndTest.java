@@ -10,24 +10,13 @@ import io.logitstream.schema.GenerationParams;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
-import io.logitstream.testkit.EmbeddedKafkaCluster;
 import io.logitstream.testkit.PrometheusScrape;
-import io.logitstream.testkit.SchemaRegistryProcess;
-import io.logitstream.topology.TopologyApp;
-import io.logitstream.topology.TopologyConfig;
 import io.logitstream.worker.engine.LoadedModel;
-import io.logitstream.worker.engine.ModelLoader;
-import io.logitstream.worker.engine.batch.BatchBudgets;
-import io.logitstream.worker.kafka.KafkaModelWorker;
-import io.logitstream.worker.kafka.WorkerSettings;
-import io.logitstream.worker.serving.ServingScheduler;
 import io.logitstream.worker.task.TaskRouter;
 import io.logitstream.worker.task.TokenSink;
 import io.logitstream.worker.task.WorkItem;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -50,54 +39,32 @@ class GatewayEndToEndTest {
     static final String MODEL = "tiny-gpt2";
     /** A pool the topology routes to and no worker serves: its requests are never answered. */
     static final String IDLE = "idle-model";
-    static final Path ROOT = Path.of(System.getProperty("logitstream.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT = GatewayStack.ROOT;
     static final Path MODEL_DIR = ROOT.resolve("fixtures/models/tiny-gpt2");
     static final String FOX = "The quick brown fox jumps over the lazy dog.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final List<AutoCloseable> stack = new ArrayList<>();
+    private GatewayStack stack;
     private LoadedModel model;
     private TaskRouter reference;
-    private KafkaModelWorker worker;
-    private Thread workerThread;
     private GatewaySettings settings;
     private Gateway gateway;
     private HttpCalls http;
 
     @BeforeAll
     void startStack() throws Exception {
-        EmbeddedKafkaCluster kafka = keep(EmbeddedKafkaCluster.start());
-        SchemaRegistryProcess registry = keep(SchemaRegistryProcess.start());
-        model = keep(ModelLoader.load(MODEL_DIR));
+        stack = GatewayStack.start(MODEL, IDLE);
+        model = stack.model();
         reference = new TaskRouter(model, "reference");
-        Map<String, String> topology = Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url(), "application.id", "gateway-e2e",
-                "state.dir", Files.createTempDirectory("gateway-streams").toString(), "commit.interval.ms", "50",
-                TopologyConfig.MODELS_KEY, MODEL + "," + IDLE);
-        TopologyApp app = keep(new TopologyApp(TopologyConfig.from(topology)).start());
-        assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
-        worker = new KafkaModelWorker(WorkerSettings.of(kafka.bootstrapServers(), registry.url(), MODEL,
-                "gateway-worker", Map.of()), new ServingScheduler(new TaskRouter(model, "gateway-worker"),
-                BatchBudgets.defaults()));
-        workerThread = new Thread(worker, "gateway-worker");
-        workerThread.start();
-        settings = GatewaySettings.from(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", registry.url())).withListen("127.0.0.1", 0);
-        gateway = Gateway.start(settings);
-        http = new HttpCalls(gateway.url());
+        settings = stack.settings();
+        gateway = stack.gateway();
+        http = stack.http();
     }
 
     @AfterAll
     void stopStack() throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (worker != null) {
-            worker.close();
-            workerThread.join(30_000);
-        }
-        for (int i = stack.size() - 1; i >= 0; i--) {
-            stack.get(i).close();
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -369,10 +336,5 @@ class GatewayEndToEndTest {
     private static WorkItem item(PromptRequest request) {
         long now = System.currentTimeMillis();
         return new WorkItem(request, now, now);
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        stack.add(resource);
-        return resource;
     }
 }

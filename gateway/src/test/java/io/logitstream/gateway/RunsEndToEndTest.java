@@ -172,7 +172,8 @@ class RunsEndToEndTest {
         assertThat(a.path("requests").asLong()).as("counted before the restart").isEqualTo(3);
         assertThat(a.path("duplicate_notices").asLong()).isEqualTo(1);
         assertThat(a.path("accuracy").asDouble()).isEqualTo(2 / 3.0);
-        assertThat(topologyHttp.get("/results/b-2").body().path("request_id").asText()).isEqualTo("b-2");
+        // the results store may still be restoring on its owner (503 "try again shortly"): as a client would, retry
+        assertThat(awaitOk("/results/b-2").path("request_id").asText()).isEqualTo("b-2");
 
         ConfigResource runsTopic = new ConfigResource(ConfigResource.Type.TOPIC, topics.runs());
         Config config = kafka.admin().describeConfigs(List.of(runsTopic)).all().get().get(runsTopic);
@@ -284,6 +285,21 @@ class RunsEndToEndTest {
             Thread.sleep(100);
         }
         throw new AssertionError("run " + runId + " not as expected within " + WAIT + "; last answer: "
+                + (last == null ? null : last.status() + " " + last.body()));
+    }
+
+    /** The body of the first 200 answer to {@code path} within {@link #WAIT}. */
+    private JsonNode awaitOk(String path) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        HttpCalls.Answer last = null;
+        while (System.nanoTime() < deadline) {
+            last = topologyHttp.get(path);
+            if (last.status() == 200) {
+                return last.body();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " not answered within " + WAIT + "; last answer: "
                 + (last == null ? null : last.status() + " " + last.body()));
     }
 

@@ -21,17 +21,29 @@ public final class ApiError extends RuntimeException {
     private final int status;
     private final String type;
     private final String code;
+    /** The request field at fault, as OpenAI names it ({@code messages[0].content[1].image_url.url}), or null. */
+    private final String param;
 
     public ApiError(int status, String type, String code, String message) {
+        this(status, type, code, message, null);
+    }
+
+    private ApiError(int status, String type, String code, String message, String param) {
         super(message);
         this.status = status;
         this.type = type;
         this.code = code;
+        this.param = param;
     }
 
     /** A request the gateway itself refuses (not JSON, a field of the wrong type, an unsupported option). */
     public static ApiError invalid(String message) {
         return new ApiError(400, "invalid_request_error", ErrorCodes.INVALID_REQUEST, message);
+    }
+
+    /** {@link #invalid(String)} naming the field at fault in {@code param}; the message starts with it too. */
+    public static ApiError invalid(String param, String message) {
+        return new ApiError(400, "invalid_request_error", ErrorCodes.INVALID_REQUEST, param + ": " + message, param);
     }
 
     public static ApiError unknownModel(String model) {
@@ -72,13 +84,21 @@ public final class ApiError extends RuntimeException {
         return code;
     }
 
-    /** {@code {"error": {"message", "type", "param": null, "code"}}}. */
+    public String param() {
+        return param;
+    }
+
+    /** {@code {"error": {"message", "type", "param", "code"}}}, param null unless one field is at fault. */
     public ObjectNode toJson() {
         ObjectNode body = Json.object();
         ObjectNode error = body.putObject("error");
         error.put("message", getMessage());
         error.put("type", type);
-        error.putNull("param");
+        if (param == null) {
+            error.putNull("param");
+        } else {
+            error.put("param", param);
+        }
         error.put("code", code);
         return body;
     }

@@ -1,7 +1,6 @@
 package io.logitstream.gateway.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.logitstream.schema.ChatMessage;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.Task;
 import java.util.ArrayList;
@@ -10,7 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code POST /v1/chat/completions} to GENERATE requests with chat {@code messages}, which the
- * worker renders with the model's chat template (the assistant prefix appended).
+ * worker renders with the model's chat template (the assistant prefix appended), and the images of
+ * their {@code image_url} parts ({@link ChatInput}).
  */
 public final class ChatMapper {
 
@@ -26,7 +26,7 @@ public final class ChatMapper {
 
     public ChatPlan map(JsonNode body) {
         String model = Json.requiredString(body, "model");
-        List<ChatMessage> messages = messages(body);
+        ChatInput input = ChatInput.parse(body);
         refuseUnsupported(body);
         Integer maxTokens = Json.optionalInt(body, "max_completion_tokens", 1);
         if (maxTokens == null) {
@@ -44,50 +44,14 @@ public final class ChatMapper {
         List<PromptRequest> choices = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             PromptRequest.Builder request = PromptRequest.newBuilder().setRequestId(requestIds.get()).setModel(model)
-                    .setTask(Task.GENERATE).setMessages(messages).setAddGenerationPrompt(true)
+                    .setTask(Task.GENERATE).setMessages(input.messages()).setImages(input.images())
+                    .setAddGenerationPrompt(true)
                     .setTopLogprobs(logprobs && topLogprobs != null && topLogprobs > 0 ? topLogprobs : null)
                     .setGeneration(sampling.toParams(maxTokens, stream, i));
             tags.applyTo(request);
             choices.add(request.build());
         }
         return new ChatPlan(model, choices, logprobs, stream, StreamOptions.includeUsage(body));
-    }
-
-    /** Messages with string content, or content parts of type text (joined with newlines). */
-    private static List<ChatMessage> messages(JsonNode body) {
-        JsonNode messages = body.get("messages");
-        if (messages == null || !messages.isArray() || messages.isEmpty()) {
-            throw ApiError.invalid("'messages' must be a non-empty list of {role, content}");
-        }
-        List<ChatMessage> out = new ArrayList<>();
-        for (JsonNode message : messages) {
-            if (!message.isObject()) {
-                throw ApiError.invalid("each message must be an object with 'role' and 'content'");
-            }
-            String role = Json.requiredString(message, "role");
-            out.add(new ChatMessage(role, content(message.get("content"))));
-        }
-        return out;
-    }
-
-    private static String content(JsonNode content) {
-        if (content == null || content.isNull()) {
-            throw ApiError.invalid("each message needs a 'content' (tool calls are not supported)");
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        if (!content.isArray()) {
-            throw ApiError.invalid("'content' must be a string or a list of text parts");
-        }
-        List<String> parts = new ArrayList<>();
-        for (JsonNode part : content) {
-            if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                throw ApiError.invalid("only text content parts ({\"type\": \"text\", \"text\": ...}) are supported");
-            }
-            parts.add(part.get("text").asText());
-        }
-        return String.join("\n", parts);
     }
 
     private static void refuseUnsupported(JsonNode body) {

@@ -55,7 +55,7 @@ class ChatMapperTest {
         assertThatThrownBy(() -> map("{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
                 + " \"top_logprobs\": 2}")).hasMessageContaining("needs 'logprobs'");
         assertThatThrownBy(() -> map("{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\":"
-                + " [{\"type\": \"image_url\"}]}]}")).hasMessageContaining("only text content parts");
+                + " [{\"type\": \"input_audio\"}]}]}")).hasMessageContaining("'input_audio' is not supported");
         assertThatThrownBy(() -> map("{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
                 + " \"response_format\": {\"type\": \"json_object\"}}")).hasMessageContaining("response_format");
     }

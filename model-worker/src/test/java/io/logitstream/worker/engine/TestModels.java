@@ -21,13 +21,14 @@ public final class TestModels {
      * goldens are those of the fixtures they were re-saved from (fixtures/make_internlm2_fixtures.py), and
      * tiny-chatglm's is tiny-glm's (fixtures/make_glm_fixtures.py);
      * the {@code -bnb8} ones are bitsandbytes 8-bit saves with goldens of their dequantized weights
-     * (fixtures/make_int8_fixtures.py).
+     * (fixtures/make_int8_fixtures.py). {@code trained-llama} is the one trained checkpoint (peaked
+     * distributions like a real model's; fixtures/make_trained_fixture.py).
      */
     public static final List<String> FIXTURES = List.of("tiny-gpt2", "tiny-llama", "tiny-mistral", "tiny-qwen2",
             "tiny-qwen2-moe", "variant-llama-linear", "variant-llama-dynamic", "variant-llama-mqa-bias",
             "variant-qwen2-window", "variant-qwen2moe-norm", "tiny-internlm2", "variant-internlm2-dynamic",
             "tiny-glm", "tiny-glm4", "tiny-chatglm", "tiny-llama-bnb8", "tiny-qwen2-moe-bnb8",
-            "tiny-xcomposer2");
+            "trained-llama", "tiny-xcomposer2");
 
     private static final Map<String, LoadedModel> MODELS = new HashMap<>();
     private static final Map<String, JsonNode> GOLDENS = new HashMap<>();
