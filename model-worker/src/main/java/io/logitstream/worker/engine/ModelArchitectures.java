@@ -5,6 +5,7 @@ import io.logitstream.worker.engine.config.ModelConfig;
 import io.logitstream.worker.engine.glm.GlmModel;
 import io.logitstream.worker.engine.gpt2.Gpt2Model;
 import io.logitstream.worker.engine.internlm2.InternLm2Model;
+import io.logitstream.worker.engine.internlm2.XComposer2Model;
 import io.logitstream.worker.engine.internvl.InternVlConfig;
 import io.logitstream.worker.engine.internvl.InternVlModel;
 import io.logitstream.worker.engine.llama.LlamaModel;
@@ -45,6 +46,7 @@ public final class ModelArchitectures {
         REGISTRY.put(GlmModel.CHATGLM, GlmModel::loadChatGlm);
         REGISTRY.put(InternVlConfig.HUB_TYPE, InternVlModel::load);
         REGISTRY.put(InternVlConfig.CHAT_TYPE, InternVlModel::load);
+        REGISTRY.put(XComposer2Model.MODEL_TYPE, XComposer2Model::load);
     }
 
     private ModelArchitectures() {

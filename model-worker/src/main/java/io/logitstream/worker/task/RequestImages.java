@@ -4,6 +4,7 @@ import io.logitstream.contract.ErrorCodes;
 import io.logitstream.schema.ImageInput;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.worker.engine.EmbeddingOverride;
+import io.logitstream.worker.engine.ImagesNotImplemented;
 import io.logitstream.worker.engine.LoadedModel;
 import io.logitstream.worker.engine.VisionLanguageModel;
 import io.logitstream.worker.engine.internvl.InternVlImageProcessor;
@@ -36,7 +37,8 @@ public final class RequestImages {
     /**
      * The request's images fetched, decoded and tiled here, or null when it has none.
      *
-     * @throws TaskException INVALID_INPUT for a text-only model, an unreadable image or a bad uri
+     * @throws TaskException INVALID_INPUT for a text-only model, an unreadable image or a bad uri;
+     *     UNSUPPORTED for a model whose image path is not implemented ({@link ImagesNotImplemented})
      */
     static RequestImages of(PromptRequest request, LoadedModel loaded, InternVlImageProcessor processor,
             ImageFetcher fetcher) {
@@ -54,6 +56,10 @@ public final class RequestImages {
         List<ImageInput> images = request.getImages();
         if (images == null || images.isEmpty()) {
             return null;
+        }
+        if (loaded.model() instanceof ImagesNotImplemented refused) {
+            throw new TaskException(ErrorCodes.UNSUPPORTED, "Model '" + loaded.name() + "' ("
+                    + loaded.config().modelType() + "): " + refused.imagesRefusal());
         }
         if (!(loaded.model() instanceof VisionLanguageModel vlm) || processor == null) {
             throw new TaskException(ErrorCodes.INVALID_INPUT, "Model '" + loaded.name() + "' ("

@@ -201,6 +201,6 @@ class ArchitectureConfigTest {
     @Test
     void everyArchitectureIsRegistered() {
         assertThat(ModelArchitectures.supported()).containsExactly("gpt2", "llama", "mistral", "qwen2", "qwen2_moe",
-                "internlm2", "glm", "glm4", "chatglm", "internvl", "internvl_chat");
+                "internlm2", "glm", "glm4", "chatglm", "internvl", "internvl_chat", "internlmxcomposer2");
     }
 }

@@ -53,7 +53,7 @@ class ModelLoaderTest {
                 + " \"max_position_embeddings\": 8}");
         assertThatThrownBy(() -> ModelLoader.load(tmp))
                 .isInstanceOf(UnsupportedModelTypeException.class)
-                .hasMessage("unsupported model_type 'bert' (supported: gpt2, llama, mistral, qwen2, qwen2_moe, internlm2, glm, glm4, chatglm, internvl, internvl_chat)");
+                .hasMessage("unsupported model_type 'bert' (supported: gpt2, llama, mistral, qwen2, qwen2_moe, internlm2, glm, glm4, chatglm, internvl, internvl_chat, internlmxcomposer2)");
     }
 
     @Test

@@ -28,7 +28,7 @@ public final class TestModels {
             "tiny-qwen2-moe", "variant-llama-linear", "variant-llama-dynamic", "variant-llama-mqa-bias",
             "variant-qwen2-window", "variant-qwen2moe-norm", "tiny-internlm2", "variant-internlm2-dynamic",
             "tiny-glm", "tiny-glm4", "tiny-chatglm", "tiny-llama-bnb8", "tiny-qwen2-moe-bnb8",
-            "trained-llama");
+            "trained-llama", "tiny-xcomposer2");
 
     private static final Map<String, LoadedModel> MODELS = new HashMap<>();
     private static final Map<String, JsonNode> GOLDENS = new HashMap<>();

@@ -28,8 +28,15 @@ public final class InternLm2Model extends LlamaStyleModel {
         super(config, cfg, w, manager, InternLm2Layout.INSTANCE);
     }
 
-    /** Loads the weights into {@code manager} (which the model then owns). */
-    public static InternLm2Model load(ModelConfig config, Checkpoint weights, NDManager manager) {
+    /**
+     * Loads the weights into {@code manager} (which the model then owns). An XComposer-2.5 folder
+     * (also {@code model_type: internlm2}, told apart by its architecture) loads as
+     * {@link XComposer2Model}, which refuses images instead of treating them as absent.
+     */
+    public static LlamaStyleModel load(ModelConfig config, Checkpoint weights, NDManager manager) {
+        if (XComposer2Model.matches(config)) {
+            return XComposer2Model.load(config, weights, manager);
+        }
         return new InternLm2Model(config, InternLm2Config.parse(config), weights, manager);
     }
 }
