@@ -169,6 +169,63 @@ final class AddedTokens {
     }
 
     /**
+     * The ids of {@code text}: {@code prefix} (GLM's {@code [gMASK] sop}, or nothing), then each
+     * added token's id and, for the text between them, what {@code plain} appends.
+     */
+    int[] encode(String text, List<Integer> prefix, java.util.function.BiConsumer<String, List<Integer>> plain) {
+        List<Integer> ids = new ArrayList<>(prefix);
+        for (Segment s : split(text)) {
+            if (s.token() != null) {
+                ids.add(s.token().id());
+            } else {
+                plain.accept(s.text(), ids);
+            }
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * transformers 4's {@code PreTrainedTokenizer._decode} around the added tokens: runs of model
+     * tokens go through {@code tokensToString}, the added tokens that decode alone
+     * ({@link #decodesAlone}) are inserted verbatim, and the parts are joined with spaces (its
+     * default {@code spaces_between_special_tokens}).
+     *
+     * @param vocabSize the model's own vocabulary (ids past it are added or command tokens)
+     * @param idToToken the token string of an id the added tokens do not hold
+     */
+    String decode(int[] ids, boolean skipSpecialTokens, int vocabSize, java.util.function.IntFunction<String> idToToken,
+            java.util.function.Function<List<String>, String> tokensToString) {
+        List<String> subTexts = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        for (int id : ids) {
+            if (skipSpecialTokens && isSpecialId(id)) {
+                continue;
+            }
+            Token t = byId(id);
+            String token = t != null ? t.content() : idToToken.apply(id);
+            if (skipSpecialTokens && isSpecial(token)) {
+                continue;
+            }
+            if (t != null && decodesAlone(t, vocabSize)) {
+                if (!current.isEmpty()) {
+                    String s = tokensToString.apply(current);
+                    if (!s.isEmpty()) {
+                        subTexts.add(s);
+                    }
+                    current = new ArrayList<>();
+                }
+                subTexts.add(token);
+            } else {
+                current.add(token);
+            }
+        }
+        if (!current.isEmpty()) {
+            subTexts.add(tokensToString.apply(current));
+        }
+        return String.join(" ", subTexts);
+    }
+
+    /**
      * Splits the text on the added tokens (leftmost match first, the longest at one position), then
      * applies each matched token's lstrip/rstrip/single_word to its neighbours, as
      * {@code PreTrainedTokenizer.tokenize} does. Empty plain segments are dropped.

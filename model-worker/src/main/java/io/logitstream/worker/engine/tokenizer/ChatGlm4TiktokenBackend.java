@@ -75,19 +75,8 @@ final class ChatGlm4TiktokenBackend implements TokenizerBackend {
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
-        List<Integer> ids = new ArrayList<>();
-        if (addSpecialTokens) {
-            ids.add(commands.get("[gMASK]"));
-            ids.add(commands.get("<sop>"));
-        }
-        for (AddedTokens.Segment s : added.split(text)) {
-            if (s.token() != null) {
-                ids.add(s.token().id());
-            } else {
-                bpe.encodeOrdinary(s.text(), ids);
-            }
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
+        List<Integer> prefix = addSpecialTokens ? List.of(commands.get("[gMASK]"), commands.get("<sop>")) : List.of();
+        return added.encode(text, prefix, bpe::encodeOrdinary);
     }
 
     /** tiktoken alone ({@code build_single_message}'s encoding of the role line and the message). */

@@ -118,19 +118,8 @@ final class ChatGlmSentencePieceBackend implements TokenizerBackend {
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
-        List<Integer> ids = new ArrayList<>();
-        if (addSpecialTokens) {
-            ids.add(commands.get("[gMASK]"));
-            ids.add(commands.get("sop"));
-        }
-        for (AddedTokens.Segment s : added.split(text)) {
-            if (s.token() != null) {
-                ids.add(s.token().id());
-            } else {
-                appendPieces(s.text(), ids);
-            }
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
+        List<Integer> prefix = addSpecialTokens ? List.of(commands.get("[gMASK]"), commands.get("sop")) : List.of();
+        return added.encode(text, prefix, this::appendPieces);
     }
 
     /** SentencePiece's ids for text between added tokens; a piece spelled like a command becomes the command. */
@@ -159,34 +148,8 @@ final class ChatGlmSentencePieceBackend implements TokenizerBackend {
     /** PreTrainedTokenizer._decode over ChatGLMTokenizer's tokens, spaces between added tokens. */
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        List<String> subTexts = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        for (int id : ids) {
-            if (skipSpecialTokens && added.isSpecialId(id)) {
-                continue;
-            }
-            AddedTokens.Token t = added.byId(id);
-            String token = t != null ? t.content() : idToToken(id);
-            if (skipSpecialTokens && added.isSpecial(token)) {
-                continue;
-            }
-            if (t != null && added.decodesAlone(t, model.size() + commandOrder.size())) {
-                if (!current.isEmpty()) {
-                    String s = decoder.decode(current);
-                    if (!s.isEmpty()) {
-                        subTexts.add(s);
-                    }
-                    current = new ArrayList<>();
-                }
-                subTexts.add(token);
-            } else {
-                current.add(token);
-            }
-        }
-        if (!current.isEmpty()) {
-            subTexts.add(decoder.decode(current));
-        }
-        return String.join(" ", subTexts);
+        return added.decode(ids, skipSpecialTokens, model.size() + commandOrder.size(), this::idToToken,
+                decoder::decode);
     }
 
     /** SPTokenizer.convert_id_to_token: commands by name; bos/eos/unk and ids outside the vocabulary as "". */

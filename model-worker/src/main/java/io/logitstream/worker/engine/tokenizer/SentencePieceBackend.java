@@ -143,34 +143,7 @@ final class SentencePieceBackend implements TokenizerBackend {
     /** PreTrainedTokenizer._decode (spaces between added tokens, as its default) over LlamaTokenizer's pieces. */
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        List<String> subTexts = new ArrayList<>();
-        List<String> current = new ArrayList<>();
-        for (int id : ids) {
-            if (skipSpecialTokens && added.isSpecialId(id)) {
-                continue;
-            }
-            AddedTokens.Token t = added.byId(id);
-            String token = t != null ? t.content() : pieceOrEmpty(id);
-            if (skipSpecialTokens && added.isSpecial(token)) {
-                continue;
-            }
-            if (t != null && added.decodesAlone(t, model.size())) {
-                if (!current.isEmpty()) {
-                    String s = tokensToString(current);
-                    if (!s.isEmpty()) {
-                        subTexts.add(s);
-                    }
-                    current = new ArrayList<>();
-                }
-                subTexts.add(token);
-            } else {
-                current.add(token);
-            }
-        }
-        if (!current.isEmpty()) {
-            subTexts.add(tokensToString(current));
-        }
-        return String.join(" ", subTexts);
+        return added.decode(ids, skipSpecialTokens, model.size(), this::pieceOrEmpty, this::tokensToString);
     }
 
     /** An id past the vocabulary that no added token holds (a padded embedding row) decodes to nothing. */
