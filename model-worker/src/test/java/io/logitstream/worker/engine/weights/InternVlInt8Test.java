@@ -38,6 +38,15 @@ class InternVlInt8Test {
 
     /** The float fixture re-saved the way bitsandbytes saves an 8-bit model (int8 weight + SCB). */
     private static Path bnb8Folder(Path target) throws Exception {
+        return resaved(target, true, java.util.function.UnaryOperator.identity(), null);
+    }
+
+    /**
+     * The float fixture re-saved: linears int8 + SCB when {@code bnb8}, tensor names through {@code rename},
+     * and config.json with {@code quantizationConfig} (JSON) when not null.
+     */
+    private static Path resaved(Path target, boolean bnb8, java.util.function.UnaryOperator<String> rename,
+            String quantizationConfig) throws Exception {
         Path source = TestModels.modelDir(NAME);
         try (Stream<Path> files = Files.list(source)) {
             for (Path f : files.toList()) {
@@ -51,17 +60,25 @@ class InternVlInt8Test {
             for (String name : w.tensorNames()) {
                 NDArray t = w.load(name, m);
                 long[] shape = t.getShape().getShape();
-                if (isLinear(name, shape)) {
+                if (bnb8 && isLinear(name, shape)) {
                     String base = name.substring(0, name.length() - ".weight".length());
                     Int8Weight q = Int8Weight.quantize(t, ai.djl.ndarray.types.DataType.FLOAT32, m);
-                    out.add(name, "I8", shape, q.quantized().toByteArray());
-                    out.addF32(base + ".SCB", new long[] {shape[0]}, t.abs().max(new int[] {1}).toFloatArray());
+                    out.add(rename.apply(name), "I8", shape, q.quantized().toByteArray());
+                    out.addF32(rename.apply(base + ".SCB"), new long[] {shape[0]},
+                            t.abs().max(new int[] {1}).toFloatArray());
                 } else {
-                    out.addF32(name, shape, t.toFloatArray());
+                    out.addF32(rename.apply(name), shape, t.toFloatArray());
                 }
             }
         }
         out.write(target.resolve(Checkpoint.SINGLE_FILE));
+        if (quantizationConfig != null) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    json.readTree(target.resolve("config.json").toFile());
+            config.set("quantization_config", json.readTree(quantizationConfig));
+            Files.writeString(target.resolve("config.json"), json.writeValueAsString(config));
+        }
         return target;
     }
 
@@ -104,6 +121,32 @@ class InternVlInt8Test {
             }
             System.out.printf("internvl bnb8 folder vs --weights int8: max |diff| %.3g%n", max);
             assertTrue(max <= 1e-4, "bnb8 folder and int8 at load differ by " + max);
+        }
+    }
+
+    /**
+     * llm_int8_skip_modules match the stored names, also through InternVL's renamed views: in the
+     * layout transformers 5 saves ({@code model.vision_tower.}, {@code model.multi_modal_projector.},
+     * {@code model.language_model.}) skipping those three modules leaves every linear float.
+     */
+    @Test
+    void skipModulesMatchTheStoredNamesOfTheNestedModels(@TempDir Path dir) throws Exception {
+        Path v5 = resaved(dir, false, name -> name.startsWith("language_model.model.")
+                ? "model.language_model." + name.substring("language_model.model.".length()) : "model." + name,
+                "{\"quant_method\":\"bitsandbytes\",\"load_in_8bit\":true,\"llm_int8_skip_modules\":"
+                        + "[\"model.vision_tower\",\"model.multi_modal_projector\",\"model.language_model\"]}");
+        try (LoadedModel skipped = ModelLoader.load(v5, "skipped", Device.cpu(), WeightMode.AS_STORED);
+                LoadedModel plain = ModelLoader.load(TestModels.modelDir(NAME), "plain", Device.cpu(),
+                        WeightMode.FLOAT)) {
+            assertEquals(0, io.logitstream.worker.engine.WeightMemory.of(skipped.model())
+                    .bytes(ai.djl.ndarray.types.DataType.INT8), "int8 bytes with every module skipped");
+            float[] a = logits(skipped);
+            float[] b = logits(plain);
+            double max = 0;
+            for (int i = 0; i < a.length; i++) {
+                max = Math.max(max, Math.abs(a[i] - b[i]));
+            }
+            assertTrue(max <= 1e-5, "skipped-everything int8 differs from float by " + max);
         }
     }
 }
