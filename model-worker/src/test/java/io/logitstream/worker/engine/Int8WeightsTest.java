@@ -310,4 +310,30 @@ class Int8WeightsTest {
         assertThat(WeightMode.parse("auto")).isEqualTo(WeightMode.AS_STORED);
         assertThatThrownBy(() -> WeightMode.parse("int4")).isInstanceOf(IllegalArgumentException.class);
     }
+    /**
+     * {@code llm_int8_skip_modules} keeps a layer float also where a layout re-packs the weight before
+     * it becomes a projection (InternLM2's wqkv): skipping every decoder layer gives the fp32 logits.
+     */
+    @Test
+    void skipModulesKeepRepackedProjectionsFloat(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String name = "tiny-internlm2";
+        java.nio.file.Path src = TestModels.modelDir(name);
+        try (Stream<java.nio.file.Path> files = java.nio.file.Files.list(src)) {
+            for (java.nio.file.Path f : files.toList()) {
+                java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode config =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        config.set("quantization_config", json.readTree(
+                "{\"quant_method\":\"bitsandbytes\",\"load_in_8bit\":true,\"llm_int8_skip_modules\":[\"layers\"]}"));
+        java.nio.file.Files.writeString(dir.resolve("config.json"), json.writeValueAsString(config));
+        try (LoadedModel lm = ModelLoader.load(dir, name, Device.cpu(), WeightMode.AS_STORED)) {
+            assertThat(WeightMemory.of(lm.model()).bytes(DataType.INT8)).as("int8 bytes with every layer skipped")
+                    .isZero();
+            assertThat(worstLogitError(lm.model(), TestModels.golden(name))).isLessThanOrEqualTo(SAME_WEIGHTS_TOL);
+        }
+    }
 }

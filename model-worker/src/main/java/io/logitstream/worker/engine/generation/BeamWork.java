@@ -113,8 +113,17 @@ public final class BeamWork implements BatchWork {
         return search.result();
     }
 
-    /** The text of a hypothesis (empty without a tokenizer). */
+    /**
+     * The text of a hypothesis (empty without a tokenizer): like a sampled reply's
+     * ({@link GenerationStream#result}), without the stop token that finished it, which
+     * skip_special_tokens would keep when it is an ordinary token (a request's eos id, ChatGLM3's role tokens).
+     */
     public String text(BeamHypothesis h) {
-        return model.tokenizer().isAvailable() ? model.tokenizer().decode(h.newIds(), true) : "";
+        if (!model.tokenizer().isAvailable()) {
+            return "";
+        }
+        int[] ids = h.newIds();
+        int[] reply = h.finishReason() == FinishReason.EOS ? java.util.Arrays.copyOf(ids, ids.length - 1) : ids;
+        return model.tokenizer().decode(reply, true);
     }
 }

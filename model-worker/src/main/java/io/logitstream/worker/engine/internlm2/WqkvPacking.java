@@ -77,7 +77,7 @@ record WqkvPacking(int heads, int kvHeads, int headDim) {
                 requireShape(w, name + ".bias", rows());
                 b = reorder(w.load(name + ".bias", tmp), order, manager);
             }
-            return Linear.of(w, weight, b, manager);
+            return Linear.of(w, name, weight, b, manager);
         }
     }
 

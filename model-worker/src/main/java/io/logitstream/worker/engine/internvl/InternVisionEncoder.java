@@ -66,9 +66,14 @@ final class InternVisionEncoder {
         return new LayerNorm(weight, w.load(layout.vision(prefix + "bias"), m, cfg.hidden()), cfg.eps());
     }
 
+    /**
+     * A vision linear as the checkpoint's weight mode says: transformers' 8-bit loading replaces every
+     * nn.Linear but the LM head, so a bitsandbytes folder stores these int8 and {@code --weights int8}
+     * quantizes them like the attention's q/k/v.
+     */
     private static Linear linear(InternVlLayout layout, Checkpoint w, String name, NDManager m, long out, long in) {
-        return Linear.fromOutIn(w.load(layout.vision(name + ".weight"), m, out, in),
-                w.load(layout.vision(name + ".bias"), m, out));
+        String weight = layout.vision(name + ".weight"); // the layouts map whole tensor names
+        return Linear.load(w, weight.substring(0, weight.length() - ".weight".length()), true, m, out, in);
     }
 
     /**

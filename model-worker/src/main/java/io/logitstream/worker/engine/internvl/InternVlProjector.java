@@ -29,10 +29,9 @@ final class InternVlProjector {
         long out = cfg.languageModel().hiddenSize();
         this.norm = new LayerNorm(w.load(layout.projector(0) + ".weight", manager, in),
                 w.load(layout.projector(0) + ".bias", manager, in), 1e-5);
-        this.first = Linear.fromOutIn(w.load(layout.projector(1) + ".weight", manager, out, in),
-                w.load(layout.projector(1) + ".bias", manager, out));
-        this.second = Linear.fromOutIn(w.load(layout.projector(3) + ".weight", manager, out, out),
-                w.load(layout.projector(3) + ".bias", manager, out));
+        // as the weight mode says (int8 in a bitsandbytes folder and with --weights int8), like every Linear
+        this.first = Linear.load(w, layout.projector(1), true, manager, out, in);
+        this.second = Linear.load(w, layout.projector(3), true, manager, out, out);
         this.activation = cfg.projectorActivation();
         this.scalars = scalars;
         this.ratio = cfg.downsampleRatio();

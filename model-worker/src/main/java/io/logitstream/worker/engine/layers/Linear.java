@@ -108,6 +108,16 @@ public final class Linear {
     }
 
     /**
+     * The linear layer {@code name}'s float weight [out, in], re-packed from {@code w} (InternLM2's
+     * wqkv rows), held as {@link #load} would hold {@code name}: int8 when stored so (unless the mode
+     * is FLOAT) or when the mode quantizes it, float when {@code llm_int8_skip_modules} keeps it float.
+     */
+    public static Linear of(Checkpoint w, String name, NDArray weightOutIn, NDArray bias, NDManager m) {
+        boolean int8 = w.storesInt8(name) ? w.weightMode() != WeightMode.FLOAT : w.quantizes(name);
+        return int8 ? quantized(w, weightOutIn, bias, m) : fromOutIn(weightOutIn, bias);
+    }
+
+    /**
      * GPT-2's {@code Conv1D} {@code <name>.weight} [in, out] with {@code <name>.bias} [out], as the
      * checkpoint's {@link WeightMode} says. bitsandbytes replaces a {@code Conv1D} by a
      * {@code Linear8bitLt}, so an 8-bit checkpoint stores it int8 in the [out, in] layout.

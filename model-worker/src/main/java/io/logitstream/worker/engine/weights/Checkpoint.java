@@ -186,7 +186,8 @@ public final class Checkpoint implements AutoCloseable {
         if (weightMode != WeightMode.INT8) {
             return false;
         }
-        String stored = rename.apply(name);
+        // views resolve tensor names (they may look for which candidate is stored), so rename the weight's
+        String stored = rename.apply(name + ".weight");
         for (String keep : floatModules) {
             if (stored.contains(keep)) {
                 return false;
