@@ -70,7 +70,8 @@ public final class PromptEncoder {
                 if (encoded.length != 1) {
                     throw new TaskException(ErrorCodes.INVALID_INPUT, "logprobs_of token \"" + token + "\" is "
                             + encoded.length + " tokens for this model's tokenizer " + java.util.Arrays.toString(encoded)
-                            + "; name single tokens (mind the leading space, e.g. \" A\"), or give token_ids");
+                            + "; name single tokens as a continuation of the prompt encodes them (a leading space belongs to"
+                            + " the token in byte-level BPE vocabularies, e.g. \" A\"), or give token_ids");
                 }
                 ids.add(encoded[0]);
             }
