@@ -37,7 +37,8 @@ public final class EngineBenchCommand implements Callable<Integer> {
 
     @Option(names = "--models", split = ",", paramLabel = "NAME",
             description = "Checkpoints to bench (default: those of gpt2-124m,qwen2-98m that the engine supports;"
-                    + " gpt2-overhead, GPT-2's 12 layers at d=64, makes a fast smoke test).")
+                    + " gpt2-overhead, GPT-2's 12 layers at d=64, makes a fast smoke test; glm-101m, transformers'"
+                    + " GlmForCausalLM at ~100M, only when named).")
     List<String> models;
 
     @Option(names = "--reps", paramLabel = "N", description = "Repetitions of every workload (default: 5/3/5/2,"

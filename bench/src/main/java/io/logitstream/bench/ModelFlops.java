@@ -48,7 +48,9 @@ public record ModelFlops(String modelType, long denseParams, long lmHeadParams, 
             }
             case "llama":
             case "mistral":
-            case "qwen2": {
+            case "qwen2":
+            case "glm": // GLM: q/k/v, o and a fused gate/up projection: the same matmul weights as Llama's
+            case "glm4": {
                 if (c.intermediateSize() == null) {
                     throw new IllegalArgumentException("config.json has no intermediate_size");
                 }
