@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -62,6 +63,7 @@ final class EngineBench {
                 ObjectNode load = PythonReference.request("load");
                 load.put("dir", dir.toString());
                 load.put("attn", "sdpa");
+                load.put("head", OurClassification.isClassifier(ours.loaded().model()) ? "classify" : "lm");
                 JsonNode r = hf.call(load);
                 mr.hfLoadSeconds = r.path("load_s").asDouble();
                 mr.hfParams = r.path("params").asLong();
@@ -127,8 +129,11 @@ final class EngineBench {
 
     Object oursRun(OurEngine ours, Workload.Kind kind, List<int[]> seqs, List<Double> times) {
         long t0 = System.nanoTime();
-        Object check = kind == Workload.Kind.SCORE ? (Object) ours.score(seqs, topK)
-                : ours.generate(seqs, newTokens);
+        Object check = switch (kind) {
+            case SCORE -> ours.score(seqs, topK);
+            case GENERATE -> ours.generate(seqs, newTokens);
+            case CLASSIFY -> OurClassification.classify(ours.loaded().model(), seqs);
+        };
         if (times != null) {
             times.add((System.nanoTime() - t0) / 1e9);
         }
@@ -143,7 +148,7 @@ final class EngineBench {
             throws IOException {
         ObjectNode req = PythonReference.request("run");
         ObjectNode w = req.putObject("workload");
-        w.put("kind", kind == Workload.Kind.SCORE ? "score" : "generate");
+        w.put("kind", kind.name().toLowerCase(Locale.ROOT));
         w.set("seqs", PythonReference.idsJson(seqs));
         extra.forEach((k, v) -> w.set(k, JSON.valueToTree(v)));
         req.put("top_k", topK);

@@ -161,9 +161,12 @@ public final class EngineBenchCommand implements Callable<Integer> {
             for (int mi = 0; mi < benched.size(); mi++) {
                 String name = benched.get(mi);
                 Path dir = work.resolve("models").resolve(name);
-                report.models.add(bench.runModel(name, dir, workloads, doProfile && (mi == 0 || profileAll), mi == 0));
+                // a classifier has no LM head: its own workloads, and the profile (of the LM path) does not apply
+                boolean classifier = BenchModels.isClassifier(name);
+                report.models.add(bench.runModel(name, dir, classifier ? Workloads.forClassifier(workloads) : workloads,
+                        !classifier && doProfile && (mi == 0 || profileAll), mi == 0));
             }
-            if (doProfile) {
+            if (doProfile && !BenchModels.isClassifier(benched.get(0))) {
                 report.micro = bench.micro(work.resolve("models").resolve(OVERHEAD_MODEL), report.models.get(0));
             }
             report.foreignShare = CpuMonitor.foreignShare(runStart, bench.monitor.sample());

@@ -155,7 +155,7 @@ final class Report {
         return Double.isNaN(peakHf) ? peakOurs : Double.isNaN(peakOurs) ? peakHf : Math.max(peakOurs, peakHf);
     }
 
-    /** "8/8 same" for generations, "Δ 1e-6/token" for scores. */
+    /** "8/8 same" for generations, "Δ 1e-6/token" for scores, "Δ 1e-6/logit" (largest) for classifications. */
     String check(WorkloadResult r) {
         Map<String, Object> c = checkJson(r);
         if (c.isEmpty()) {
@@ -163,6 +163,9 @@ final class Report {
         }
         if (c.containsKey("same_sequences")) {
             return c.get("same_sequences") + "/" + c.get("sequences") + " same";
+        }
+        if (c.containsKey("max_abs_diff_logit")) {
+            return String.format(Locale.ROOT, "Δ %.1e/logit", (Double) c.get("max_abs_diff_logit"));
         }
         return String.format(Locale.ROOT, "Δ %.1e/token", (Double) c.get("abs_diff_per_token"));
     }
@@ -172,7 +175,17 @@ final class Report {
         if (r.hfCheck == null || r.hfCheck.isNull() || r.oursCheck == null) {
             return out;
         }
-        if (r.oursCheck instanceof Double ours) {
+        if (r.workload.kind() == Workload.Kind.CLASSIFY) {
+            @SuppressWarnings("unchecked")
+            List<float[]> ours = (List<float[]>) r.oursCheck;
+            double max = 0;
+            for (int i = 0; i < ours.size(); i++) {
+                for (int j = 0; j < ours.get(i).length; j++) {
+                    max = Math.max(max, Math.abs(ours.get(i)[j] - r.hfCheck.get(i).get(j).asDouble()));
+                }
+            }
+            out.put("max_abs_diff_logit", max);
+        } else if (r.oursCheck instanceof Double ours) {
             double hf = r.hfCheck.asDouble();
             out.put("ours_sum_logprob", ours);
             out.put("transformers_sum_logprob", hf);

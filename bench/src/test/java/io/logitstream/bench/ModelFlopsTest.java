@@ -49,6 +49,16 @@ class ModelFlopsTest {
     }
 
     @Test
+    void classificationCountsTheDecoderLayersButNoLmHead() throws Exception {
+        ModelFlops f = ModelFlops.of(config("{\"model_type\":\"qwen2\",\"vocab_size\":100,\"hidden_size\":8,"
+                + "\"intermediate_size\":16,\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":1,"
+                + "\"max_position_embeddings\":64,\"tie_word_embeddings\":true}"));
+        assertThat(f.classify(5)).isCloseTo(f.score(5) - 5 * 2.0 * f.lmHeadParams(), within(1e-6));
+        Workload w = new Workload("c", Workload.Kind.CLASSIFY, List.of(new int[5], new int[3]), 1, List.of());
+        assertThat(f.workload(w, 32)).isCloseTo(f.classify(5) + f.classify(3), within(1e-6));
+    }
+
+    @Test
     void generationCountsThePrefillAndOneStepPerFurtherToken() throws Exception {
         ModelFlops f = ModelFlops.of(config("{\"model_type\":\"gpt2\",\"vocab_size\":10,\"n_embd\":4,\"n_layer\":1,"
                 + "\"n_head\":1,\"n_positions\":64}"));
