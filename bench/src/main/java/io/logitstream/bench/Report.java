@@ -208,12 +208,16 @@ final class Report {
         b.append('\n');
         for (ModelResult m : models) {
             ModelFlops f = m.flops;
+            // a classifier computes no lm_head: its per-token work is the decoder layers alone
+            boolean classifier = m.workloads.stream().anyMatch(r -> r.workload.kind() == Workload.Kind.CLASSIFY);
+            String head = classifier ? "classification head, no lm_head"
+                    : String.format(Locale.ROOT, "lm_head V*d %.1fM", f.lmHeadParams() / 1e6);
             b.append(String.format(Locale.ROOT, "- %s: %s, %d layers, d=%d, vocab %d; params %s (transformers' count),"
-                    + " P_dense %.1fM, lm_head V*d %.1fM; %.0f MFLOP/token + attention; load: ours %d ms, transformers"
+                    + " P_dense %.1fM, %s; %.0f MFLOP/token + attention; load: ours %d ms, transformers"
                     + " %.1f s%n", m.name, m.config.modelType(), m.config.numLayers(), m.config.hiddenSize(),
                     m.config.vocabSize(), m.hfParams > 0 ? String.format(Locale.ROOT, "%.1fM", m.hfParams / 1e6) : "?",
-                    f.denseParams() / 1e6, f.lmHeadParams() / 1e6, f.perTokenDense() / 1e6, m.oursLoadMs,
-                    m.hfLoadSeconds));
+                    f.denseParams() / 1e6, head, (classifier ? 2.0 * f.denseParams() : f.perTokenDense()) / 1e6,
+                    m.oursLoadMs, m.hfLoadSeconds));
         }
         b.append("- FLOPs: ").append(ModelFlops.FORMULA).append('\n');
         b.append("- generate b8: our engine has no batched generation yet, so it runs the 8 prompts one after another;"
