@@ -13,7 +13,8 @@ Requests ("cmd"):
   gelu    rows cols reps       F.gelu(x, approximate="tanh") (one kernel) and transformers' ACT2FN["gelu_new"]
   attention b h t d lens reps  one layer's attention core, right-padded batch: eager ops vs sdpa -> seconds
   tinyop  calls                x.add_(y) on 1-element tensors -> seconds per op (eager per-op overhead)
-  load    dir attn             AutoModelForCausalLM.from_pretrained(dir, dtype=float32, attn_implementation)
+  load    dir attn head        AutoModelForCausalLM.from_pretrained(dir, dtype=float32, attn_implementation)
+                               (head = classify: AutoModelForSequenceClassification)
   run     workload top_k new_tokens budget reps warmup
           workload.kind = score:    one forward over the prompts, then per real position: log-softmax,
                                     the logprob of the next token, argmax, top-k (what our Scorer returns).
@@ -25,6 +26,9 @@ Requests ("cmd"):
                                     without sorting first; workload.unpadded: one sequence at a time.
           workload.kind = generate: model.generate(), greedy, exactly new_tokens new tokens (eos ignored),
                                     left-padded batch.
+          workload.kind = classify: a *ForSequenceClassification forward over the Scorer's sub-batches,
+                                    right-padded with the config's pad_token_id (transformers pools the last
+                                    non-pad token); check: the label logits of every prompt, in input order.
           -> times_s (one per repetition) and a check value (sum of logprobs / the new token ids)
   serve   seqs new_tokens batch
           `bench serve`'s transformers side: the prompts in consecutive left-padded batches of `batch`
@@ -51,7 +55,7 @@ sys.stdout = sys.stderr
 
 import torch  # noqa: E402
 import transformers  # noqa: E402
-from transformers import AutoModelForCausalLM, GenerationConfig  # noqa: E402
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, GenerationConfig  # noqa: E402
 from transformers.generation.streamers import BaseStreamer  # noqa: E402
 
 transformers.logging.set_verbosity_error()
@@ -139,6 +143,18 @@ def score(model, seqs, top_k, budget, mode="score", input_order=False, unpadded=
         post_s += time.perf_counter() - t1
         del logits
     return {"forward_s": forward_s, "post_s": post_s} if mode == "split" else total
+
+
+def classify(model, seqs, budget):
+    """The label logits of every prompt (input order), over the same sub-batches as score."""
+    pad_id = model.config.pad_token_id
+    out = {}
+    for sub in split_like_scorer(seqs, model.config.vocab_size, budget):
+        ids, mask, pad = padded(sub, pad_id)
+        logits = model(input_ids=ids, attention_mask=mask if pad else None, use_cache=False).logits
+        for s, row in zip(sub, logits.tolist()):
+            out[id(s)] = row
+    return [out[id(s)] for s in seqs]
 
 
 class StepClock(BaseStreamer):
@@ -281,7 +297,8 @@ class Server:
         self.model = None
         t0 = time.perf_counter()
         attn = req.get("attn", "sdpa")
-        m = AutoModelForCausalLM.from_pretrained(req["dir"], dtype=torch.float32, attn_implementation=attn)
+        auto = AutoModelForSequenceClassification if req.get("head") == "classify" else AutoModelForCausalLM
+        m = auto.from_pretrained(req["dir"], dtype=torch.float32, attn_implementation=attn)
         m.eval()
         self.model, self.model_dir = m, req["dir"]
         return {"load_s": time.perf_counter() - t0, "attn": m.config._attn_implementation,
@@ -298,6 +315,8 @@ class Server:
                                 input_order=bool(w.get("input_order")), unpadded=bool(w.get("unpadded"))))
         elif kind == "generate":
             fn = (lambda: generate(self.model, seqs, new_tokens))
+        elif kind == "classify":
+            fn = (lambda: classify(self.model, seqs, budget))
         else:
             raise ValueError(f"unknown workload kind {kind!r}")
         times, value = timed(fn, int(req.get("reps", 1)), int(req.get("warmup", 0)))

@@ -4,6 +4,12 @@
   gpt2-124m       GPT-2 small shape: n_embd 768, 12 layers, 12 heads, vocab 50257, context 1024 (124.4M params)
   qwen2-98m       Qwen2-0.5B shape scaled to ~100M incl. the tied 151936 x 512 embedding: hidden 512,
                   intermediate 2816, 8 heads (head_dim 64), 2 KV heads, 4 layers (97.8M params)
+  glm-101m        transformers' GlmForCausalLM (GLM-4-9B's layout: partial rotary on half of each 64-wide head,
+                  interleaved pairs, q/k/v bias, fused gate/up MLP, untied lm_head, 2 KV heads) at ~100M:
+                  hidden 512, intermediate 2816, 8 heads, 10 layers, the GPT-2 tokenizer of fixtures/tiny-glm
+                  (vocab 50264 with GLM's special tokens) (101.3M params)
+  qwen2-98m-cls   qwen2-98m's shape as Qwen2ForSequenceClassification (3 labels, score head, pad id 151643; no LM
+                  head, so the bench runs CLASSIFY workloads on it instead of score / generate) (97.7M params)
   gpt2-overhead   GPT-2 small's 12 layers at n_embd 64: compute is negligible, so a decode step measures
                   the per-op framework overhead (Python/HF vs JNI/DJL) (3.3M params)
 
@@ -18,7 +24,7 @@ import shutil
 import sys
 
 import torch
-from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig
+from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification, GenerationConfig
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FIXTURES = os.path.join(ROOT, "fixtures", "models")
@@ -38,6 +44,29 @@ SPECS = {
                        max_position_embeddings=4096, rope_theta=1000000.0, rms_norm_eps=1e-6,
                        hidden_act="silu", tie_word_embeddings=True, use_sliding_window=False,
                        bos_token_id=151643, eos_token_id=151645),
+        "gen": dict(bos_token_id=151643, eos_token_id=151645),
+    },
+    "glm-101m": {
+        "tokenizer_from": "tiny-glm",
+        "config": dict(model_type="glm", vocab_size=50264, hidden_size=512, intermediate_size=2816,
+                       num_hidden_layers=10, num_attention_heads=8, num_key_value_heads=2, head_dim=64,
+                       max_position_embeddings=4096, rms_norm_eps=1.5625e-07, hidden_act="silu",
+                       attention_bias=True, tie_word_embeddings=False,
+                       rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.5),
+                       pad_token_id=50256, eos_token_id=50256),
+        "gen": dict(eos_token_id=50256, pad_token_id=50256),
+    },
+    "qwen2-98m-cls": {
+        "tokenizer_from": "tiny-qwen2",
+        "head": "classify",
+        "config": dict(model_type="qwen2", vocab_size=151936, hidden_size=512, intermediate_size=2816,
+                       num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=2,
+                       max_position_embeddings=4096, rope_theta=1000000.0, rms_norm_eps=1e-6,
+                       hidden_act="silu", tie_word_embeddings=True, use_sliding_window=False,
+                       bos_token_id=151643, eos_token_id=151645, pad_token_id=151643,
+                       architectures=["Qwen2ForSequenceClassification"],
+                       id2label={"0": "negative", "1": "neutral", "2": "positive"},
+                       label2id={"negative": 0, "neutral": 1, "positive": 2}),
         "gen": dict(bos_token_id=151643, eos_token_id=151645),
     },
     "gpt2-overhead": {
@@ -67,7 +96,8 @@ def make(name, out_dir):
     cfg = dict(spec["config"])
     model_type = cfg.pop("model_type")
     config = AutoConfig.for_model(model_type, **cfg)
-    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    auto = AutoModelForSequenceClassification if spec.get("head") == "classify" else AutoModelForCausalLM
+    model = auto.from_config(config, dtype=torch.float32)
     model.save_pretrained(target, safe_serialization=True)
     GenerationConfig(**spec["gen"]).save_pretrained(target)
     src = os.path.join(FIXTURES, spec["tokenizer_from"])

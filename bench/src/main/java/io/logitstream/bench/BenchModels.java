@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The bench checkpoints (random weights, made by {@code bench/python/make_models.py}): which ones
@@ -21,10 +22,20 @@ public final class BenchModels {
         MODEL_TYPES.put("gpt2-124m", "gpt2");
         MODEL_TYPES.put("qwen2-98m", "qwen2");
         MODEL_TYPES.put("gpt2-overhead", "gpt2");
+        // not in DEFAULT_MODELS, so that runs without --models stay comparable with the earlier ones
+        MODEL_TYPES.put("glm-101m", "glm");
+        MODEL_TYPES.put("qwen2-98m-cls", "qwen2");
     }
 
     /** Benched when --models is not given. */
     public static final List<String> DEFAULT_MODELS = List.of("gpt2-124m", "qwen2-98m");
+
+    /** Bench checkpoints with a sequence-classification head (Qwen2ForSequenceClassification): CLASSIFY workloads. */
+    public static final Set<String> CLASSIFIERS = Set.of("qwen2-98m-cls");
+
+    public static boolean isClassifier(String name) {
+        return CLASSIFIERS.contains(name);
+    }
 
     /** The checkpoints asked for that the engine supports, and why the others are skipped. */
     public record Selection(List<String> benched, List<String> skipped) {

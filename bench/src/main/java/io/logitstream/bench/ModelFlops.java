@@ -28,6 +28,7 @@ public record ModelFlops(String modelType, long denseParams, long lmHeadParams, 
             + " FLOPs(generate N after T0) = T0*2*P_dense + L*4*H*hd*T0*(T0+1)/2 + 2*V*d"
             + " + sum_{i=1..N-1} [2*P_dense + 2*V*d + L*4*H*hd*(T0+i)];"
             + " P_dense = matmul weights of the decoder layers (no embeddings, biases, norms), V*d = lm_head;"
+            + " FLOPs(classify T tokens) = T*2*P_dense + L*4*H*hd*T*(T+1)/2 (the label head is negligible);"
             + " useful work only: padding and the masked half of attention are not counted";
 
     public static ModelFlops of(ModelConfig c) {
@@ -48,7 +49,9 @@ public record ModelFlops(String modelType, long denseParams, long lmHeadParams, 
             }
             case "llama":
             case "mistral":
-            case "qwen2": {
+            case "qwen2":
+            case "glm": // GLM: q/k/v, o and a fused gate/up projection: the same matmul weights as Llama's
+            case "glm4": {
                 if (c.intermediateSize() == null) {
                     throw new IllegalArgumentException("config.json has no intermediate_size");
                 }
@@ -79,10 +82,19 @@ public record ModelFlops(String modelType, long denseParams, long lmHeadParams, 
         return f;
     }
 
+    /** A sequence-classification forward of T tokens: the decoder layers; the label head is not counted. */
+    public double classify(int t) {
+        return t * 2.0 * denseParams + layers * 4.0 * attnWidth * t * (t + 1.0) / 2.0;
+    }
+
     public double workload(Workload w, int newTokens) {
         double f = 0;
         for (int[] s : w.seqs()) {
-            f += w.kind() == Workload.Kind.SCORE ? score(s.length) : generate(s.length, newTokens);
+            f += switch (w.kind()) {
+                case SCORE -> score(s.length);
+                case GENERATE -> generate(s.length, newTokens);
+                case CLASSIFY -> classify(s.length);
+            };
         }
         return f;
     }

@@ -7,15 +7,12 @@ import static io.logitstream.bench.Fmt.ratio;
 import static io.logitstream.bench.Fmt.sec;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logitstream.worker.engine.config.ModelConfig;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +20,6 @@ import java.util.Map;
 
 /** The results of one `bench engine` run: the markdown table and the raw numbers as JSON. */
 final class Report {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     final ZonedDateTime date;
     final int threads;
     final boolean quick;
@@ -155,46 +150,6 @@ final class Report {
         return Double.isNaN(peakHf) ? peakOurs : Double.isNaN(peakOurs) ? peakHf : Math.max(peakOurs, peakHf);
     }
 
-    /** "8/8 same" for generations, "Δ 1e-6/token" for scores. */
-    String check(WorkloadResult r) {
-        Map<String, Object> c = checkJson(r);
-        if (c.isEmpty()) {
-            return "-";
-        }
-        if (c.containsKey("same_sequences")) {
-            return c.get("same_sequences") + "/" + c.get("sequences") + " same";
-        }
-        return String.format(Locale.ROOT, "Δ %.1e/token", (Double) c.get("abs_diff_per_token"));
-    }
-
-    Map<String, Object> checkJson(WorkloadResult r) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        if (r.hfCheck == null || r.hfCheck.isNull() || r.oursCheck == null) {
-            return out;
-        }
-        if (r.oursCheck instanceof Double ours) {
-            double hf = r.hfCheck.asDouble();
-            out.put("ours_sum_logprob", ours);
-            out.put("transformers_sum_logprob", hf);
-            out.put("abs_diff_per_token", Math.abs(ours - hf) / r.workload.promptTokens());
-        } else {
-            @SuppressWarnings("unchecked")
-            List<int[]> ours = (List<int[]>) r.oursCheck;
-            int same = 0;
-            for (int i = 0; i < ours.size(); i++) {
-                JsonNode row = r.hfCheck.get(i);
-                int[] h = new int[row.size()];
-                for (int j = 0; j < h.length; j++) {
-                    h[j] = row.get(j).asInt();
-                }
-                same += Arrays.equals(ours.get(i), h) ? 1 : 0;
-            }
-            out.put("sequences", ours.size());
-            out.put("same_sequences", same);
-        }
-        return out;
-    }
-
     // ------------------------------------------------------------------------------------------ markdown
 
     String markdown() {
@@ -247,18 +202,22 @@ final class Report {
                 double th = median(r.hfTimes);
                 b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         m.name, w.name(), shape(w), w.reps() + (r.discarded > 0 ? " (" + r.discarded + " redone)" : ""), num(tokens / to), num(tokens / th), ratio(th / to),
-                        gflops(flops / to), gflops(flops / th), check(r), pct(r.foreignShare)));
+                        gflops(flops / to), gflops(flops / th), ResultCheck.cell(r), pct(r.foreignShare)));
             }
         }
         b.append('\n');
         for (ModelResult m : models) {
             ModelFlops f = m.flops;
+            // a classifier computes no lm_head: its per-token work is the decoder layers alone
+            boolean classifier = m.workloads.stream().anyMatch(r -> r.workload.kind() == Workload.Kind.CLASSIFY);
+            String head = classifier ? "classification head, no lm_head"
+                    : String.format(Locale.ROOT, "lm_head V*d %.1fM", f.lmHeadParams() / 1e6);
             b.append(String.format(Locale.ROOT, "- %s: %s, %d layers, d=%d, vocab %d; params %s (transformers' count),"
-                    + " P_dense %.1fM, lm_head V*d %.1fM; %.0f MFLOP/token + attention; load: ours %d ms, transformers"
+                    + " P_dense %.1fM, %s; %.0f MFLOP/token + attention; load: ours %d ms, transformers"
                     + " %.1f s%n", m.name, m.config.modelType(), m.config.numLayers(), m.config.hiddenSize(),
                     m.config.vocabSize(), m.hfParams > 0 ? String.format(Locale.ROOT, "%.1fM", m.hfParams / 1e6) : "?",
-                    f.denseParams() / 1e6, f.lmHeadParams() / 1e6, f.perTokenDense() / 1e6, m.oursLoadMs,
-                    m.hfLoadSeconds));
+                    f.denseParams() / 1e6, head, (classifier ? 2.0 * f.denseParams() : f.perTokenDense()) / 1e6,
+                    m.oursLoadMs, m.hfLoadSeconds));
         }
         b.append("- FLOPs: ").append(ModelFlops.FORMULA).append('\n');
         b.append("- generate b8: our engine has no batched generation yet, so it runs the 8 prompts one after another;"
@@ -326,7 +285,8 @@ final class Report {
             b.append(String.format(Locale.ROOT, "%n%s: ours (Generator, one prompt after the other) %s tok/s; ours batched"
                     + " (a bench-side prototype: one left-padded batch and one KV cache through `CausalLanguageModel.forward`)"
                     + " %s tok/s (%s vs the Generator's tokens); transformers' batched generate %s tok/s.%n",
-                    g.workload.name(), num(tokens / median(seq.oursTimes)), num(tokens / median(g.oursTimes)), check(g),
+                    g.workload.name(), num(tokens / median(seq.oursTimes)), num(tokens / median(g.oursTimes)),
+                    ResultCheck.cell(g),
                     num(tokens / median(seq.hfTimes))));
         }
         b.append(String.format(Locale.ROOT, "%nOthers' CPU during the profile: %s.%n%n", pct(p.foreignShare)));
@@ -372,7 +332,7 @@ final class Report {
             double h = median(m.overhead.hfTimes) / newTokens * 1e3;
             b.append(String.format(Locale.ROOT, "- decode overhead: %s (GPT-2's 12 layers at d=64, compute negligible),"
                     + " generate b1: ours %.2f ms per new token, transformers %.2f ms (ours/transformers speed %s, %s)%n",
-                    m.overheadModel, o, h, ratio(h / o), check(m.overhead)));
+                    m.overheadModel, o, h, ratio(h / o), ResultCheck.cell(m.overhead)));
         }
         b.append('\n');
     }
@@ -396,146 +356,7 @@ final class Report {
         return String.format(Locale.ROOT, "%.1f (%.0f%%)", g, 100 * g / machinePeak());
     }
 
-    // ------------------------------------------------------------------------------------------ JSON
-
     ObjectNode json() {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("date", date.format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        root.set("args", JSON.valueToTree(args));
-        root.put("quick", quick);
-        root.put("profile", profile);
-        root.put("seed", seed);
-        root.put("new_tokens", newTokens);
-        root.put("top_k", topK);
-        root.put("wall_s", wallSeconds);
-        Machine.describe(root, foreignShare, djlVersion, libtorchVersion, hfInfo);
-        ObjectNode th = root.putObject("threads");
-        th.put("requested_intra_op", threads);
-        th.put("ours_intra_op", oursThreads[0]);
-        th.put("ours_inter_op", oursThreads[1]);
-        if (hfInfo != null) {
-            th.set("transformers", hfInfo.path("threads"));
-        }
-        ObjectNode peak = root.putObject("matmul_2048_gflops");
-        peak.put("ours", peakOurs);
-        peak.put("transformers_torch", peakHf);
-        peak.put("machine_peak", machinePeak());
-        root.put("flops_formula", ModelFlops.FORMULA);
-        root.set("skipped", JSON.valueToTree(skipped));
-        ArrayNode ms = root.putArray("models");
-        for (ModelResult m : models) {
-            ObjectNode mj = ms.addObject();
-            mj.put("name", m.name);
-            mj.put("dir", m.dir.toString());
-            mj.put("model_type", m.config.modelType());
-            mj.set("config", m.config.raw());
-            mj.put("params_transformers", m.hfParams);
-            mj.put("dense_params", m.flops.denseParams());
-            mj.put("lm_head_params", m.flops.lmHeadParams());
-            mj.put("embedding_params", m.flops.embeddingParams());
-            mj.put("ours_load_ms", m.oursLoadMs);
-            mj.put("transformers_load_s", m.hfLoadSeconds);
-            mj.put("transformers_attn_implementation", m.hfAttn);
-            ArrayNode ws = mj.putArray("workloads");
-            for (WorkloadResult r : m.workloads) {
-                ws.add(workloadJson(r, m.flops));
-            }
-            if (m.profile != null) {
-                Profile p = m.profile;
-                ObjectNode pj = mj.putObject("profile");
-                pj.put("workload", p.workload.name());
-                pj.put("real_positions", p.realPositions);
-                pj.put("padded_positions", p.paddedPositions);
-                pj.put("input_order_padded_positions", p.inputOrderPaddedPositions);
-                pj.put("real_attention_cells", p.realAttentionCells);
-                pj.put("padded_attention_cells", p.paddedAttentionCells);
-                pj.set("sub_batches", JSON.valueToTree(p.subBatches));
-                pj.set("input_order_sub_batches", JSON.valueToTree(p.inputOrderSubBatches));
-                pj.put("foreign_cpu_share", p.foreignShare);
-                if (p.batchedGeneration != null) {
-                    pj.set("generate_b8_batched_prototype", workloadJson(p.batchedGeneration, m.flops));
-                }
-                if (p.oursSplit != null) {
-                    ObjectNode sp = pj.putObject("split");
-                    sp.set("chunk_rows", JSON.valueToTree(p.chunkRows));
-                    sp.set("ours_forward_then_post_per_chunk_rows_s", JSON.valueToTree(p.oursSplit));
-                    sp.set("transformers_forward_then_post_s", JSON.valueToTree(p.hfSplit));
-                    sp.put("foreign_cpu_share", p.splitForeignShare);
-                }
-                ObjectNode rows = pj.putObject("seconds");
-                p.rows.forEach((k, v) -> {
-                    ObjectNode o = rows.putObject(k);
-                    o.put("ours", v[0]);
-                    o.put("transformers", v[1]);
-                });
-            }
-        }
-        if (micro != null) {
-            ObjectNode mj = root.putObject("micro");
-            ArrayNode gs = mj.putArray("gemm");
-            for (Gemm g : micro.gemms) {
-                ObjectNode o = gs.addObject();
-                o.put("m", g.m());
-                o.put("k", g.k());
-                o.put("n", g.n());
-                o.put("ours_s", g.oursSeconds());
-                o.put("transformers_s", g.hfSeconds());
-                o.put("ours_gflops", g.flops() / g.oursSeconds() / 1e9);
-                o.put("transformers_gflops", g.flops() / g.hfSeconds() / 1e9);
-            }
-            mj.set("activation_shape", micro.activationShape == null ? null : JSON.valueToTree(micro.activationShape));
-            mj.put("ours_gelu_new_s", micro.geluNewOurs);
-            mj.put("ours_gelu_exact_s", micro.geluExactOurs);
-            mj.put("torch_gelu_tanh_s", micro.geluTanhHf);
-            mj.put("transformers_gelu_new_s", micro.geluNewHf);
-            if (micro.geluAlternatives != null) {
-                mj.put("bench_gelu_tanh_no_pow_s", micro.geluAlternatives[0]);
-                mj.put("bench_gelu_sigmoid_form_s", micro.geluAlternatives[1]);
-                mj.put("bench_gelu_tanh_no_pow_max_diff", micro.geluAlternatives[2]);
-                mj.put("bench_gelu_sigmoid_form_max_diff", micro.geluAlternatives[3]);
-            }
-            mj.put("activation_calls_per_score_b32", micro.activationCallsPerB32);
-            mj.set("attention_largest_shape", JSON.valueToTree(micro.attentionShape));
-            mj.put("attention_note", "seconds summed over all layers and sub-batches of score b32");
-            mj.put("ours_attention_s", micro.attentionOurs);
-            mj.put("torch_attention_eager_s", micro.attentionEagerHf);
-            mj.put("torch_attention_sdpa_s", micro.attentionSdpaHf);
-            mj.put("ours_tiny_op_s", micro.tinyOpOurs);
-            mj.put("torch_tiny_op_s", micro.tinyOpHf);
-            if (micro.overhead != null) {
-                mj.put("overhead_model", micro.overheadModel);
-                mj.set("overhead_generate_b1", workloadJson(micro.overhead, null));
-            }
-        }
-        return root;
-    }
-
-    private ObjectNode workloadJson(WorkloadResult r, ModelFlops f) {
-        Workload w = r.workload;
-        ObjectNode o = JSON.createObjectNode();
-        o.put("name", w.name());
-        o.put("kind", w.kind().name().toLowerCase(Locale.ROOT));
-        o.put("batch", w.batch());
-        o.set("lengths", JSON.valueToTree(w.seqs().stream().mapToInt(s -> s.length).toArray()));
-        o.put("reps", w.reps());
-        double tokens = w.countedTokens(newTokens);
-        o.put("tokens", tokens);
-        double flops = f == null ? Double.NaN : f.workload(w, newTokens);
-        o.put("flops", flops);
-        side(o.putObject("ours"), r.oursTimes, tokens, flops);
-        side(o.putObject("transformers"), r.hfTimes, tokens, flops);
-        o.put("ratio_ours_over_transformers", median(r.hfTimes) / median(r.oursTimes));
-        o.set("check", JSON.valueToTree(checkJson(r)));
-        o.put("foreign_cpu_share", r.foreignShare);
-        o.put("discarded_pairs", r.discarded);
-        return o;
-    }
-
-    private static void side(ObjectNode o, List<Double> times, double tokens, double flops) {
-        o.set("times_s", JSON.valueToTree(times));
-        double med = median(times);
-        o.put("median_s", med);
-        o.put("tokens_per_s", tokens / med);
-        o.put("gflops", flops / med / 1e9);
+        return ReportJson.of(this);
     }
 }

@@ -60,6 +60,17 @@ public final class Workloads {
         return out;
     }
 
+    /**
+     * The workloads of a sequence-classification checkpoint (it has no LM head to score or generate with):
+     * the score workloads' prompts, classified.
+     */
+    public static List<Workload> forClassifier(List<Workload> workloads) {
+        return workloads.stream().filter(w -> w.kind() == Workload.Kind.SCORE)
+                .map(w -> new Workload(w.name().replace("score", "classify"), Workload.Kind.CLASSIFY, w.seqs(), w.reps(),
+                        w.warmupSeqs()))
+                .toList();
+    }
+
     private static int[] ids(SplittableRandom rnd, int n) {
         int[] a = new int[n];
         for (int i = 0; i < n; i++) {

@@ -35,6 +35,30 @@ class ModelFlopsTest {
     }
 
     @Test
+    void glmCountsItsOwnHeadDimAndTheUntiedLmHead() throws Exception {
+        // the glm-101m bench checkpoint: head_dim is given (GlmConfig does not derive it from hidden / heads)
+        ModelFlops f = ModelFlops.of(config("{\"model_type\":\"glm\",\"vocab_size\":50264,\"hidden_size\":512,"
+                + "\"intermediate_size\":2816,\"num_hidden_layers\":10,\"num_attention_heads\":8,"
+                + "\"num_key_value_heads\":2,\"head_dim\":64,\"max_position_embeddings\":4096,"
+                + "\"tie_word_embeddings\":false}"));
+        long perLayer = 512L * 512 + 2L * 512 * 128 + 512L * 512 + 3L * 512 * 2816;
+        assertThat(f.denseParams()).isEqualTo(10 * perLayer);
+        assertThat(f.lmHeadParams()).isEqualTo(50264L * 512);
+        assertThat(f.embeddingParams()).isEqualTo(2 * 50264L * 512);
+        assertThat(f.attnWidth()).isEqualTo(8 * 64);
+    }
+
+    @Test
+    void classificationCountsTheDecoderLayersButNoLmHead() throws Exception {
+        ModelFlops f = ModelFlops.of(config("{\"model_type\":\"qwen2\",\"vocab_size\":100,\"hidden_size\":8,"
+                + "\"intermediate_size\":16,\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":1,"
+                + "\"max_position_embeddings\":64,\"tie_word_embeddings\":true}"));
+        assertThat(f.classify(5)).isCloseTo(f.score(5) - 5 * 2.0 * f.lmHeadParams(), within(1e-6));
+        Workload w = new Workload("c", Workload.Kind.CLASSIFY, List.of(new int[5], new int[3]), 1, List.of());
+        assertThat(f.workload(w, 32)).isCloseTo(f.classify(5) + f.classify(3), within(1e-6));
+    }
+
+    @Test
     void generationCountsThePrefillAndOneStepPerFurtherToken() throws Exception {
         ModelFlops f = ModelFlops.of(config("{\"model_type\":\"gpt2\",\"vocab_size\":10,\"n_embd\":4,\"n_layer\":1,"
                 + "\"n_head\":1,\"n_positions\":64}"));
