@@ -30,11 +30,13 @@ public final class LoadedModel implements AutoCloseable {
     private final GenerationDefaults generationDefaults;
     private final ModelFingerprint fingerprint;
     private final Device device;
+    /** How it computes: the compute type, and "int8 weights" when the linear layers hold int8. */
+    private final String numerics;
     private final long loadMillis;
 
     LoadedModel(String name, Path dir, CausalLanguageModel model, TextTokenizer tokenizer, ChatTemplate chatTemplate,
             ChatIdsEncoder chatIds, GenerationDefaults generationDefaults, ModelFingerprint fingerprint, Device device,
-            long loadMillis) {
+            String numerics, long loadMillis) {
         this.name = name;
         this.dir = dir;
         this.model = model;
@@ -44,6 +46,7 @@ public final class LoadedModel implements AutoCloseable {
         this.generationDefaults = generationDefaults;
         this.fingerprint = fingerprint;
         this.device = device;
+        this.numerics = numerics;
         this.loadMillis = loadMillis;
     }
 
@@ -86,6 +89,15 @@ public final class LoadedModel implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /**
+     * The device and how the model computes on it (e.g. {@code cpu() float32, int8 weights}): the
+     * results' provenance, so that a replay on other numerics than the original run is told apart
+     * even though the folder, and so the fingerprint, is the same.
+     */
+    public String deviceDescription() {
+        return device + " " + numerics;
     }
 
     /** Wall time of {@link ModelLoader#load}, engine start excluded. */

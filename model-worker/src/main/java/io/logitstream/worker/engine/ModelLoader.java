@@ -111,8 +111,10 @@ public final class ModelLoader {
             LOG.info("loaded {} ({} layers={} vocab={} ctx={}) on {} as {}, linear weights {}, in {} ms, {}",
                     modelName, config.modelType(), config.numLayers(), config.vocabSize(), model.contextLength(),
                     device, computeType, mode, millis, fingerprint);
+            String numerics = computeType.toString().toLowerCase(java.util.Locale.ROOT)
+                    + (mode == WeightMode.INT8 ? ", int8 weights" : "");
             return new LoadedModel(modelName, dir, model, tokenizer, chat, chatIds, defaults, fingerprint, device,
-                    millis);
+                    numerics, millis);
         } catch (RuntimeException e) {
             if (model != null) {
                 model.close();

@@ -85,7 +85,7 @@ public final class TaskRouter {
                         model.config().raw(), vlm.tileSize())
                 : null;
         this.results = new ResultFactory(model.name(), model.fingerprint().value(), EngineVersion.VALUE, workerId,
-                model.device().toString());
+                model.deviceDescription());
         int vocab = model.model().vocabSize();
         TokenTexts texts = new TokenTexts(model.tokenizer(), vocab);
         Optional<ClassificationHead> head = model.classificationHead();

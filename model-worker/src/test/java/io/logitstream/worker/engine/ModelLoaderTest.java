@@ -98,4 +98,18 @@ class ModelLoaderTest {
             assertThatThrownBy(() -> DeviceSelector.resolve("gpu:x")).hasMessageContaining("unknown device 'gpu:x'");
         }
     }
+
+    /** Provenance tells int8 from fp32 runs of the same folder (same fingerprint, other numbers). */
+    @Test
+    void theDeviceDescriptionNamesTheNumerics() {
+        Path dir = TestModels.modelDir("tiny-llama");
+        try (LoadedModel fp32 = ModelLoader.load(dir, "a", ai.djl.Device.cpu(),
+                io.logitstream.worker.engine.weights.WeightMode.AS_STORED);
+                LoadedModel int8 = ModelLoader.load(dir, "b", ai.djl.Device.cpu(),
+                        io.logitstream.worker.engine.weights.WeightMode.INT8)) {
+            assertThat(fp32.deviceDescription()).isEqualTo("cpu() float32");
+            assertThat(int8.deviceDescription()).isEqualTo("cpu() float32, int8 weights");
+            assertThat(int8.fingerprint()).isEqualTo(fp32.fingerprint());
+        }
+    }
 }
