@@ -7,15 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logitstream.contract.ErrorCodes;
 import io.logitstream.contract.Topics;
-import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.schema.DeadLetter;
 import io.logitstream.schema.ImageInput;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ResultStatus;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
-import io.logitstream.serde.AvroDeserializer;
-import io.logitstream.serde.AvroSerializer;
 import io.logitstream.testkit.EmbeddedKafkaCluster;
 import io.logitstream.testkit.SchemaRegistryProcess;
 import io.logitstream.topology.TopologyApp;
@@ -35,15 +32,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -77,7 +66,8 @@ class ImageChoiceEndToEndTest {
                     "vl-worker"), BatchBudgets.defaults()), KafkaClients.of(settings));
             Thread workerThread = new Thread(worker, "vl-worker");
             workerThread.start();
-            try (Client client = new Client(kafka.bootstrapServers(), registry.url(), topics)) {
+            try (RequestReplyClient client = new RequestReplyClient(kafka.bootstrapServers(), registry.url(), topics,
+                    TIMEOUT)) {
                 byte[] png = Files.readAllBytes(ROOT.resolve(first.get("image").asText()));
                 ScoringResult inline = client.result(choice("inline", first, ImageInput.newBuilder()
                         .setData(ByteBuffer.wrap(png)).setMimeType("image/png").build()));
@@ -128,69 +118,5 @@ class ImageChoiceEndToEndTest {
         settings.put("commit.interval.ms", "50");
         settings.put(TopologyConfig.MODELS_KEY, MODEL);
         return settings;
-    }
-
-    /** Sends one request at a time and waits for its committed result or its dead letter. */
-    private static final class Client implements AutoCloseable {
-        private final Topics topics;
-        private final KafkaProducer<String, byte[]> producer;
-        private final AvroSerializer<PromptRequest> serializer;
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final AvroDeserializer<ScoringResult> results;
-        private final AvroDeserializer<DeadLetter> deadLetters;
-        private final Map<String, Object> seen = new HashMap<>();
-
-        Client(String bootstrap, String registryUrl, Topics topics) {
-            this.topics = topics;
-            this.producer = EndToEndScenario.producer(bootstrap);
-            this.serializer = new AvroSerializer<>(PromptRequest.class, new RestSchemaRegistryClient(registryUrl));
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "image-reader-" + UUID.randomUUID());
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(topics.results(), topics.deadLetters()));
-            this.results = new AvroDeserializer<>(ScoringResult.class, new RestSchemaRegistryClient(registryUrl));
-            this.deadLetters = new AvroDeserializer<>(DeadLetter.class, new RestSchemaRegistryClient(registryUrl));
-        }
-
-        ScoringResult result(PromptRequest request) throws Exception {
-            Object answer = await(request);
-            assertThat(answer).as("%s answered on the results topic", request.getRequestId())
-                    .isInstanceOf(ScoringResult.class);
-            return (ScoringResult) answer;
-        }
-
-        DeadLetter deadLetter(PromptRequest request) throws Exception {
-            Object answer = await(request);
-            assertThat(answer).as("%s dead-lettered", request.getRequestId()).isInstanceOf(DeadLetter.class);
-            return (DeadLetter) answer;
-        }
-
-        private Object await(PromptRequest request) throws Exception {
-            producer.send(new ProducerRecord<>(topics.prompts(), request.getRequestId(),
-                    serializer.serialize(topics.prompts(), request))).get();
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (!seen.containsKey(request.getRequestId())) {
-                assertThat(System.nanoTime()).as("waiting for %s", request.getRequestId()).isLessThan(deadline);
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (record.topic().equals(topics.deadLetters())) {
-                        DeadLetter d = deadLetters.deserialize(topics.deadLetters(), record.value());
-                        seen.put(d.getRequestId() != null ? d.getRequestId() : record.key(), d);
-                    } else {
-                        ScoringResult r = results.deserialize(topics.results(), record.value());
-                        seen.put(r.getRequestId(), r);
-                    }
-                }
-            }
-            return seen.get(request.getRequestId());
-        }
-
-        @Override
-        public void close() {
-            producer.close();
-            consumer.close();
-        }
     }
 }

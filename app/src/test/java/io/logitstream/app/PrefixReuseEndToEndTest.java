@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.logitstream.contract.Topics;
-import io.logitstream.registry.RestSchemaRegistryClient;
 import io.logitstream.schema.GenerationParams;
 import io.logitstream.schema.PromptRequest;
 import io.logitstream.schema.ResultStatus;
 import io.logitstream.schema.ScoringResult;
 import io.logitstream.schema.Task;
-import io.logitstream.serde.AvroDeserializer;
-import io.logitstream.serde.AvroSerializer;
 import io.logitstream.testkit.EmbeddedKafkaCluster;
 import io.logitstream.testkit.PrometheusScrape;
 import io.logitstream.testkit.SchemaRegistryProcess;
@@ -33,17 +30,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,34 +70,35 @@ class PrefixReuseEndToEndTest {
             Thread workerThread = new Thread(worker, "prefix-worker");
             workerThread.start();
             TaskRouter reference = new TaskRouter(model, "reference"); // a fresh cache for every request
-            try (Client client = new Client(kafka.bootstrapServers(), registry.url(), topics)) {
+            try (RequestReplyClient client = new RequestReplyClient(kafka.bootstrapServers(), registry.url(), topics,
+                    TIMEOUT)) {
                 int header = model.encodeText(HEADER).length;
 
-                ScoringResult q1 = client.ask(question("q1", "What color is grass?"));
-                ScoringResult q2 = client.ask(question("q2", "What color is snow?"));
+                ScoringResult q1 = client.okResult(question("q1", "What color is grass?"));
+                ScoringResult q2 = client.okResult(question("q2", "What color is snow?"));
                 assertThat(q1.getUsage().getCachedTokens()).isLessThan(header);
                 assertThat(q2.getUsage().getCachedTokens()).as("q2 reuses the header")
                         .isGreaterThanOrEqualTo(header - 1);
                 assertSameScore(q2, reference.handle(item(question("q2", "What color is snow?")), TokenSink.DISCARD));
 
                 String turn1 = "User: Tell me a story about a red fox.\nAssistant:";
-                ScoringResult first = client.ask(chat("turn-1", turn1));
+                ScoringResult first = client.okResult(chat("turn-1", turn1));
                 String history = turn1 + first.getGeneration().getText() + "\nUser: What happened next?\nAssistant:";
                 PromptRequest secondTurn = chat("turn-2", history);
-                ScoringResult second = client.ask(secondTurn);
+                ScoringResult second = client.okResult(secondTurn);
                 assertThat(second.getUsage().getCachedTokens()).as("turn 2 reuses turn 1")
                         .isGreaterThanOrEqualTo(model.encodeText(turn1).length);
                 assertSameGeneration(second, reference.handle(item(secondTurn), TokenSink.DISCARD));
 
                 // One-off prompts, each about as large as the budget's free part, evict each other and the header.
                 for (int i = 0; i < 3; i++) {
-                    ScoringResult oneOff = client.ask(PromptRequest.newBuilder().setRequestId("one-off-" + i)
+                    ScoringResult oneOff = client.okResult(PromptRequest.newBuilder().setRequestId("one-off-" + i)
                             .setModel(MODEL).setTask(Task.SCORE).setText(filler(i)).setContinuation(" end").build());
                     assertThat(oneOff.getStatus()).isEqualTo(ResultStatus.OK);
                 }
-                ScoringResult q3 = client.ask(question("q3", "What color is coal?"));
+                ScoringResult q3 = client.okResult(question("q3", "What color is coal?"));
                 assertThat(q3.getUsage().getCachedTokens()).as("the header was evicted").isLessThan(header / 2);
-                ScoringResult third = client.ask(chat("turn-3", history + second.getGeneration().getText()
+                ScoringResult third = client.okResult(chat("turn-3", history + second.getGeneration().getText()
                         + "\nUser: And then?\nAssistant:"));
                 assertThat(third.getUsage().getCachedTokens()).as("the session outlived the one-off prompts")
                         .isGreaterThanOrEqualTo(model.encodeText(turn1).length);
@@ -215,52 +204,5 @@ class PrefixReuseEndToEndTest {
         settings.put(TopologyConfig.MODELS_KEY, MODEL);
         settings.put(TopologyConfig.REQUEST_PARTITIONS_KEY, "2");
         return settings;
-    }
-
-    /** Sends one request at a time and waits for its committed result. */
-    private static final class Client implements AutoCloseable {
-        private final Topics topics;
-        private final KafkaProducer<String, byte[]> producer;
-        private final AvroSerializer<PromptRequest> serializer;
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final AvroDeserializer<ScoringResult> deserializer;
-        private final Map<String, ScoringResult> seen = new HashMap<>();
-
-        Client(String bootstrap, String registryUrl, Topics topics) {
-            this.topics = topics;
-            this.producer = EndToEndScenario.producer(bootstrap);
-            this.serializer = new AvroSerializer<>(PromptRequest.class, new RestSchemaRegistryClient(registryUrl));
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "prefix-reader-" + UUID.randomUUID());
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(topics.results()));
-            this.deserializer = new AvroDeserializer<>(ScoringResult.class, new RestSchemaRegistryClient(registryUrl));
-        }
-
-        ScoringResult ask(PromptRequest request) throws Exception {
-            producer.send(new ProducerRecord<>(topics.prompts(), request.getRequestId(),
-                    serializer.serialize(topics.prompts(), request))).get();
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (!seen.containsKey(request.getRequestId())) {
-                assertThat(System.nanoTime()).as("waiting for %s", request.getRequestId()).isLessThan(deadline);
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    ScoringResult r = deserializer.deserialize(topics.results(), record.value());
-                    seen.put(r.getRequestId(), r);
-                }
-            }
-            ScoringResult result = seen.get(request.getRequestId());
-            assertThat(result.getStatus()).as("%s: %s", request.getRequestId(), result.getError())
-                    .isEqualTo(ResultStatus.OK);
-            return result;
-        }
-
-        @Override
-        public void close() {
-            producer.close();
-            consumer.close();
-        }
     }
 }
